@@ -1,0 +1,68 @@
+"""Typed settings, read from the environment when asked for, never at import time."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEV_SECRET = "dev-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    # Which environment: "demo", "development", "test" or "production".
+    safeguard_env: str = Field(default="development")
+    # Where the embedded PostgreSQL keeps its data (ignored when DATABASE_URL is set).
+    safeguard_data_dir: Path = Field(default=PROJECT_ROOT / "var" / "pgdata")
+    # The application's own connection: a role that neither owns the tables nor is a superuser.
+    database_url: str | None = None
+    # The owner's connection, for migrations, seeding and audit verification.
+    database_admin_url: str | None = None
+    # The role the application connects as; migrations grant it its rights.
+    safeguard_app_role: str = "safeguard_app"
+    # The database name used on the embedded server.
+    safeguard_db_name: str = "safeguard"
+    # Signs CSRF tokens; must be set outside development, demo and test.
+    safeguard_secret_key: str = DEV_SECRET
+    # Sessions end after this many minutes without a request...
+    safeguard_session_idle_minutes: int = 30
+    # ...and after this many hours whatever happens.
+    safeguard_session_absolute_hours: int = 10
+    # Failed sign-in attempts (password or code) before an account is locked.
+    safeguard_lockout_attempts: int = 5
+    # Shortest password accepted.
+    safeguard_password_min_length: int = 12
+    # Largest request body accepted, in bytes.
+    safeguard_max_body_bytes: int = 1_000_000
+    # Cookies are only sent over HTTPS (switch off for plain-HTTP local use).
+    safeguard_secure_cookies: bool = False
+    # The force's name shown in the header when a user is not signed in.
+    safeguard_force_name: str = "Demo Constabulary"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.safeguard_env == "production" and self.safeguard_secret_key == DEV_SECRET:
+            raise ValueError(
+                "SAFEGUARD_SECRET_KEY must be set to a long random value in production "
+                f"(for example: {secrets.token_urlsafe(8)}...)"
+            )
+        return self
+
+    @property
+    def demo_mode(self) -> bool:
+        return self.safeguard_env == "demo"
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

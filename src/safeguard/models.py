@@ -1,0 +1,16 @@
+"""Every model, imported once so that Alembic and the tests see the whole schema."""
+
+from safeguard.audit.models import AuditEvent
+from safeguard.auth.models import ApiToken, Team, User, UserSession
+from safeguard.contact.models import Contact, Incident, IncidentPerson
+from safeguard.db.base import Base
+from safeguard.force.models import Area, Force
+from safeguard.people.models import Location, Person, PersonAddress, PersonAlias, PersonPhone, Relationship
+
+metadata = Base.metadata
+
+__all__ = [
+    "ApiToken", "Area", "AuditEvent", "Base", "Contact", "Force", "Incident", "IncidentPerson", "Location",
+    "Person", "PersonAddress", "PersonAlias", "PersonPhone", "Relationship", "Team", "User", "UserSession",
+    "metadata",
+]

@@ -1,0 +1,108 @@
+"""People: one record per person, with names, dates of birth, phones, addresses and relationships."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, Float, ForeignKey, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from safeguard.db.base import Base, ForceOwned, utcnow_column
+
+GENDERS = ("female", "male", "non-binary", "unknown")
+RELATIONSHIP_KINDS = ("intimate_partner", "ex_partner", "family_member")
+
+
+class Location(ForceOwned, Base):
+    """An address or place, with its coordinates."""
+
+    __tablename__ = "location"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    area_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("area.id"), nullable=True, index=True)
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    town: Mapped[str] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(10), nullable=True, index=True)
+    uprn: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+
+
+class Person(ForceOwned, Base):
+    __tablename__ = "person"
+    __table_args__ = (
+        CheckConstraint(f"gender IN {GENDERS!r}", name="gender_known"),
+        CheckConstraint("dob_month IS NULL OR dob_month BETWEEN 1 AND 12", name="dob_month_range"),
+        CheckConstraint("dob_day IS NULL OR dob_day BETWEEN 1 AND 31", name="dob_day_range"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    forename: Mapped[str] = mapped_column(String(100))
+    middle_names: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    surname: Mapped[str] = mapped_column(String(100), index=True)
+    # A date of birth may be known only in part (a year, or a year and month).
+    dob_year: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    dob_month: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    dob_day: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    gender: Mapped[str] = mapped_column(String(12), default="unknown", server_default="unknown")
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    created_at: Mapped[datetime] = utcnow_column()
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.forename} {self.surname}".strip()
+
+    @property
+    def date_of_birth(self) -> str | None:
+        if self.dob_year is None:
+            return None
+        if self.dob_month is None:
+            return f"{self.dob_year:04d}"
+        if self.dob_day is None:
+            return f"{self.dob_year:04d}-{self.dob_month:02d}"
+        return f"{self.dob_year:04d}-{self.dob_month:02d}-{self.dob_day:02d}"
+
+
+class PersonAlias(ForceOwned, Base):
+    __tablename__ = "person_alias"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    forename: Mapped[str] = mapped_column(String(100))
+    surname: Mapped[str] = mapped_column(String(100))
+
+
+class PersonPhone(ForceOwned, Base):
+    __tablename__ = "person_phone"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    number_e164: Mapped[str] = mapped_column(String(20), index=True)
+
+
+class PersonAddress(ForceOwned, Base):
+    """Where a person lived, and when."""
+
+    __tablename__ = "person_address"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    location_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("location.id"), index=True)
+    from_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    to_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class Relationship(ForceOwned, Base):
+    """Two people "personally connected" in the sense of the Domestic Abuse Act 2021 s2."""
+
+    __tablename__ = "relationship"
+    __table_args__ = (CheckConstraint(f"kind IN {RELATIONSHIP_KINDS!r}", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    person_a_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    person_b_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    since: Mapped[date | None] = mapped_column(Date, nullable=True)
