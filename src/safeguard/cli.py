@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from safeguard.config import get_settings
+from safeguard.db.engine import DatabaseUrls
 
 app = typer.Typer(help="Safeguard: a police force's domestic abuse response.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -25,7 +26,7 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _urls():  # type: ignore[no-untyped-def]
+def _urls() -> DatabaseUrls:
     from safeguard.db.engine import resolve_urls
 
     return resolve_urls()
@@ -92,3 +93,172 @@ def audit_verify() -> None:
 def main() -> None:  # pragma: no cover - console entry point
     get_settings()
     app()
+
+
+def _require_head(admin_url: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    from safeguard.db import migrate
+
+    heads = ScriptDirectory.from_config(migrate.alembic_config(admin_url)).get_heads()
+    at = migrate.current(admin_url)
+    if not any(head in at for head in heads):
+        err.print(f"[red]The database is at '{at or 'empty'}', not at the newest schema ({', '.join(heads)}). "
+                  "Run `safeguard db upgrade` first.[/red]")
+        raise typer.Exit(1)
+
+
+def _serve(host: str, port: int) -> None:
+    import uvicorn
+
+    from safeguard.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, proxy_headers=False, server_header=False,
+                log_level="info", access_log=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve Safeguard over an existing, migrated database."""
+    urls = _urls()
+    _require_head(urls.admin)
+    console.print(f"Safeguard on http://{host}:{port}/")
+    _serve(host, port)
+
+
+@app.command()
+def seed(
+    size: Annotated[str, typer.Option(help="demo, small or large.")] = "demo",
+    seed: Annotated[int, typer.Option(help="The same seed always gives the same force.")] = 1,
+    force_code: Annotated[str, typer.Option("--force-code", help="Code of the force to create.")] = "DEMO",
+    force_name: Annotated[str, typer.Option("--force-name", help="Name of the force.")] = "Demo Constabulary",
+) -> None:
+    """Build a fictional force with the synthetic-force generator (loaded with COPY)."""
+    from rich.progress import Progress
+
+    from safeguard.db import migrate
+    from safeguard.synth import SIZES, seed_force
+
+    if size not in SIZES:
+        err.print(f"[red]Unknown size '{size}'. Choose one of: {', '.join(SIZES)}.[/red]")
+        raise typer.Exit(2)
+    urls = _urls()
+    migrate.upgrade(urls.admin)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Generating", total=None)
+
+        def report(stage: str, done: int, total: int) -> None:
+            progress.update(task, description=stage, completed=done, total=total or None)
+
+        try:
+            result = seed_force(urls.admin, size=size, seed=seed, force_code=force_code, force_name=force_name,
+                                progress=report)
+        except ValueError as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+    console.print(result)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Set up and print the accounts, then stop.")] = False,
+) -> None:
+    """Set up the demo force on first run (kept on later runs), print the accounts, and serve."""
+    import os
+
+    from rich.table import Table
+
+    from safeguard.auth.totp import current_code
+    from safeguard.config import get_settings
+    from safeguard.db import migrate
+    from safeguard.demo import ensure_demo_accounts, seed_demo
+
+    os.environ["SAFEGUARD_ENV"] = "demo"
+    get_settings.cache_clear()
+    settings = get_settings()
+    urls = _urls()
+    migrate.upgrade(urls.admin)
+    if seed_demo(urls):
+        console.print("Seeded the demo force (first run).")
+    else:
+        console.print("The demo force is already seeded; keeping its data.")
+    logins = asyncio.run(ensure_demo_accounts(urls, settings))
+    table = Table(title="Demo accounts (fictional data only)")
+    for column in ("username", "role", "password", "TOTP secret", "code now"):
+        table.add_column(column)
+    for login in logins:
+        table.add_row(login.username, login.role, login.password, login.totp_secret, current_code(login.totp_secret))
+    console.print(table)
+    console.print("Add a TOTP secret to any authenticator app, or run "
+                  "`uv run safeguard users code USERNAME` for the current code.")
+    if not no_serve:
+        console.print(f"Safeguard demo on http://{host}:{port}/")
+        _serve(host, port)
+
+
+@users_app.command("unlock")
+def users_unlock(username: str) -> None:
+    """Unlock an account locked after too many failed sign-in attempts."""
+    from safeguard.auth.service import unlock_user
+    from safeguard.db.session import session_scope
+
+    async def run() -> None:
+        async with session_scope(_urls().app) as db:
+            await unlock_user(db, username=username, by="command line")
+
+    try:
+        asyncio.run(run())
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"Unlocked {username}.")
+
+
+@users_app.command("code")
+def users_code(username: str) -> None:
+    """Print the current TOTP code for a demo account (demo mode only)."""
+    import psycopg
+
+    from safeguard.auth.totp import current_code
+    from safeguard.db.engine import psycopg_dsn
+
+    with psycopg.connect(psycopg_dsn(_urls().admin)) as conn:
+        row = conn.execute("SELECT u.totp_secret, f.code FROM app_user u JOIN force f ON f.id = u.force_id "
+                           "WHERE u.username = %s", (username,)).fetchone()
+    if row is None or row[1] != "DEMO" or not row[0]:
+        err.print("[red]Codes can only be shown for accounts of the demo force.[/red]")
+        raise typer.Exit(1)
+    console.print(current_code(row[0]))
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Option(help="Sign-in name.")],
+    name: Annotated[str, typer.Option(help="Full name shown in Safeguard.")],
+    role: Annotated[str, typer.Option(help="One of the roles in the README.")],
+    force: Annotated[str | None, typer.Option("--force", help="Force code (default: the only force).")] = None,
+) -> None:
+    """Create a staff account. Asks for the password; the user sets up their authenticator at first sign-in."""
+    from safeguard.auth.service import create_user
+    from safeguard.auth.tokens import force_by_code
+    from safeguard.db.session import session_scope
+
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    async def run() -> None:
+        async with session_scope(_urls().app) as db:
+            found = await force_by_code(db, force)
+            await create_user(db, get_settings(), force_id=found.id, username=username, display_name=name,
+                              role=role, password=password)
+
+    try:
+        asyncio.run(run())
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"Created {username} ({role}).")

@@ -28,7 +28,7 @@ class ForceOwned:
     """
 
     @declared_attr
-    def force_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy declared_attr convention
+    def force_id(cls) -> Mapped[int]:
         return mapped_column(BigInteger, ForeignKey("force.id"), index=True, nullable=False)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import psycopg
 from psycopg import sql
@@ -39,7 +39,7 @@ def psycopg_dsn(url: str) -> str:
     return _psycopg_dsn(url)
 
 
-@lru_cache(maxsize=None)
+@cache
 def embedded_server(data_dir: str) -> EmbeddedPostgres:
     from pathlib import Path
 
@@ -76,4 +76,4 @@ def resolve_urls(settings: Settings | None = None) -> DatabaseUrls:
 
 
 def make_engine(url: str, **kwargs: object) -> AsyncEngine:
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+    return create_async_engine(url, pool_pre_ping=True, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import TextIO
 from pathlib import Path
 
 from alembic import command
@@ -13,7 +14,7 @@ from safeguard.config import PROJECT_ROOT, get_settings
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
-def alembic_config(admin_url: str, *, app_role: str | None = None, stdout: io.TextIOBase | None = None) -> Config:
+def alembic_config(admin_url: str, *, app_role: str | None = None, stdout: TextIO | None = None) -> Config:
     script_location = MIGRATIONS if MIGRATIONS.exists() else PROJECT_ROOT / "migrations"
     cfg = Config(stdout=stdout) if stdout is not None else Config()
     cfg.set_main_option("script_location", str(script_location))
@@ -32,5 +33,5 @@ def downgrade(admin_url: str, revision: str = "-1", *, app_role: str | None = No
 
 def current(admin_url: str) -> str:
     buffer = io.StringIO()
-    command.current(alembic_config(admin_url, stdout=buffer))  # type: ignore[arg-type]
+    command.current(alembic_config(admin_url, stdout=buffer))
     return buffer.getvalue().strip()

@@ -1,0 +1,166 @@
+"""The web application: pages under /, JSON under /api/v1, one transaction per request."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute
+
+from safeguard import __version__
+from safeguard.config import Settings, get_settings
+from safeguard.web.deps import CsrfFailed, Forbidden, LoginRequired, Public, Requires, csrf_protect
+from safeguard.web.middleware import BodyLimit, SecurityHeaders
+from safeguard.web.templating import render
+
+_log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "web" / "static"
+
+# Served by the framework itself rather than by a route we declare; open to anyone.
+FRAMEWORK_PUBLIC_PATHS = {"/api/openapi.json"}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status_code: int, heading: str, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=status_code)
+    return render(request, "error.html", {"heading": heading, "message": message, "status_code": status_code},
+                  status_code=status_code)
+
+
+def declared_access(route: APIRoute) -> list[object]:
+    """The Requires/Public declarations anywhere in a route's dependency tree."""
+    found: list[object] = []
+    stack = [route.dependant]
+    while stack:
+        dependant = stack.pop()
+        if isinstance(dependant.call, Requires | Public):
+            found.append(dependant.call)
+        stack.extend(dependant.dependencies)
+    return found
+
+
+def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every APIRoute, including those inside included routers."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)  # FastAPI's wrapper for an included router
+        if included is not None:
+            yield from api_routes(included.routes)
+
+
+def check_routes_declare_access(app: FastAPI) -> None:
+    missing = [f"{sorted(route.methods or [])} {route.path}" for route in api_routes(app.routes)
+               if route.path not in FRAMEWORK_PUBLIC_PATHS and not declared_access(route)]
+    if missing:
+        raise RuntimeError("These routes declare no permission (use Requires(...) or Public()): " + ", ".join(missing))
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "Sign in, or send a valid API token as 'Authorization: Bearer ...'."},
+                                status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error(request, 403, "You do not have access to this page", exc.message)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed) -> Response:
+        return _error(request, 403, "This form has expired",
+                      "The form was missing its security token or it had expired, so nothing was saved. "
+                      "Go back, reload the page and try again.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        headings = {404: "Page not found", 405: "That action is not allowed here", 413: "Request too large"}
+        if exc.status_code == 404:
+            message = "There is no page at this address." if not _is_api(request) else "Not found."
+            if isinstance(exc.detail, str) and exc.detail != "Not Found":
+                message = exc.detail
+        else:
+            message = str(exc.detail)
+        return _error(request, exc.status_code, headings.get(exc.status_code, "There is a problem"), message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            {"field": ".".join(str(part) for part in error["loc"] if part not in ("body", "query", "path")),
+             "message": error["msg"]}
+            for error in exc.errors()
+        ]
+        if _is_api(request):
+            return JSONResponse({"detail": "The request is not valid.", "errors": problems}, status_code=422)
+        text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return _error(request, 400, "There is a problem with what was sent", text)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        # The detail goes to the server log (no personal data in it); the user sees no stack trace.
+        _log.error("unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return _error(request, 500, "Sorry, there is a problem with Safeguard",
+                      "Something went wrong on our side.")
+
+
+def create_app(settings: Settings | None = None,
+               sessionmaker: async_sessionmaker[AsyncSession] | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = None
+        if getattr(app.state, "sessionmaker", None) is None:
+            from safeguard.db.engine import resolve_urls
+            from safeguard.db.session import sessionmaker_for
+
+            owned = sessionmaker_for(resolve_urls(settings).app, pool_size=10, max_overflow=10)
+            app.state.sessionmaker = owned
+        yield
+        if owned is not None:
+            await owned.kw["bind"].dispose()
+
+    app = FastAPI(
+        title="Safeguard",
+        version=__version__,
+        description="A police force's domestic abuse response. Every route needs a signed-in user or a "
+                    "scoped API token (Authorization: Bearer ...).",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.state.settings = settings
+    app.state.sessionmaker = sessionmaker
+
+    from safeguard.audit.views import router as audit_views
+    from safeguard.auth.api import router as auth_api
+    from safeguard.auth.views import router as auth_views
+    from safeguard.web.views import router as web_views
+
+    for router in (web_views, auth_views, auth_api, audit_views):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+
+    _install_error_handlers(app)
+    check_routes_declare_access(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.safeguard_max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,79 @@
+"""Scoped API tokens: `sg_<prefix>_<secret>`, stored as a SHA-256 and shown once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safeguard.audit import service as audit
+from safeguard.auth.actor import Actor
+from safeguard.auth.models import ApiToken
+from safeguard.auth.permissions import P, parse_scope
+from safeguard.db.engine import DatabaseUrls
+from safeguard.db.session import set_force_context
+from safeguard.force.models import Force
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_token(db: AsyncSession, *, force_id: int, name: str, scopes: list[str],
+                       created_by: str = "command line") -> str:
+    name = name.strip()
+    if not name:
+        raise ValueError("A token needs a --name saying what it is for.")
+    if not scopes:
+        raise ValueError("A token needs at least one --scope, such as contacts:write.")
+    parsed = sorted({parse_scope(scope) for scope in scopes})
+    prefix = secrets.token_hex(6)
+    token = f"sg_{prefix}_{secrets.token_urlsafe(32)}"
+    row = ApiToken(force_id=force_id, name=name, prefix=prefix, token_hash=_hash(token),
+                   scopes=[str(scope) for scope in parsed])
+    db.add(row)
+    await db.flush()
+    await set_force_context(db, force_id)
+    await audit.record(db, action="token.created", actor_label=created_by, force_id=force_id,
+                       object_type="api_token", object_id=row.id, details={"name": name, "scopes": row.scopes})
+    return token
+
+
+async def actor_for_token(db: AsyncSession, token: str, client_addr: str | None) -> Actor | None:
+    parts = token.split("_")
+    if len(parts) < 3 or parts[0] != "sg" or len(token) > 200:
+        return None
+    row = await db.scalar(select(ApiToken).where(ApiToken.prefix == parts[1]))
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, _hash(token)):
+        return None
+    row.last_used_at = datetime.now(UTC)
+    force_name = await db.scalar(select(Force.name).where(Force.id == row.force_id)) or ""
+    return Actor(kind="token", force_id=row.force_id, label=f"token:{row.name}",
+                 permissions=frozenset(P(scope) for scope in row.scopes), token_id=row.id,
+                 display_name=row.name, force_name=force_name, client_addr=client_addr)
+
+
+async def force_by_code(db: AsyncSession, code: str | None) -> Force:
+    if code:
+        force = await db.scalar(select(Force).where(Force.code == code))
+        if force is None:
+            raise ValueError(f"No force with code '{code}'.")
+        return force
+    forces = list(await db.scalars(select(Force).order_by(Force.id).limit(2)))
+    if not forces:
+        raise ValueError("No force exists yet: run `make demo` or `safeguard seed` first.")
+    if len(forces) > 1:
+        raise ValueError("There is more than one force: say which with --force CODE.")
+    return forces[0]
+
+
+async def create_token_cli(urls: DatabaseUrls, *, name: str, scopes: list[str], force_code: str | None) -> str:
+    from safeguard.db.session import session_scope
+
+    async with session_scope(urls.app) as db:
+        force = await force_by_code(db, force_code)
+        return await create_token(db, force_id=force.id, name=name, scopes=scopes)

@@ -1,0 +1,106 @@
+"""Page rendering: Jinja2 with autoescaping, the navigation a role may see, and flash messages."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import HTMLResponse, Response
+
+from safeguard.auth.actor import Actor
+from safeguard.auth.permissions import P
+from safeguard.web.deps import ANON_COOKIE, csrf_token, settings_of
+
+FLASH_COOKIE = "sg_flash"
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def _template_dirs() -> list[str]:
+    """The shared templates, then each domain's own templates folder."""
+    dirs = [str(PACKAGE / "web" / "templates")]
+    dirs += sorted(str(p) for p in PACKAGE.glob("*/templates") if p.parent.name != "web")
+    return dirs
+
+
+templates = Jinja2Templates(directory=_template_dirs())
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    permission: P
+
+
+# The whole navigation; each user sees only the items their role grants.
+NAVIGATION: list[NavItem] = [
+    NavItem("Home", "/", P.HOME_VIEW),
+    NavItem("Audit", "/audit", P.AUDIT_READ),
+    NavItem("Users", "/admin/users", P.USER_ADMIN),
+    NavItem("Account", "/account", P.ACCOUNT_VIEW),
+]
+
+
+def navigation_for(actor: Actor | None) -> list[NavItem]:
+    if actor is None:
+        return []
+    return [item for item in NAVIGATION if actor.can(item.permission)]
+
+
+def _sign(payload: str, key: str) -> str:
+    return hmac.new(key.encode(), payload.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def flash(request: Request, response: Response, message: str, kind: str = "success") -> None:
+    """Show `message` on the next page this browser loads."""
+    key = settings_of(request).safeguard_secret_key
+    payload = base64.urlsafe_b64encode(json.dumps([kind, message]).encode()).decode()
+    response.set_cookie(FLASH_COOKIE, f"{payload}.{_sign(payload, key)}", httponly=True, samesite="lax",
+                        secure=settings_of(request).safeguard_secure_cookies, path="/")
+
+
+def _take_flash(request: Request) -> tuple[str, str] | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw or "." not in raw:
+        return None
+    payload, signature = raw.rsplit(".", 1)
+    if not hmac.compare_digest(signature, _sign(payload, settings_of(request).safeguard_secret_key)):
+        return None
+    try:
+        kind, message = json.loads(base64.urlsafe_b64decode(payload.encode()))
+    except (ValueError, TypeError):
+        return None
+    return str(kind), str(message)
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
+           status_code: int = 200, actor: Actor | None = None) -> HTMLResponse:
+    settings = settings_of(request)
+    if actor is None:
+        actor = getattr(request.state, "actor", None)
+    flashed = _take_flash(request)
+    page: dict[str, Any] = {
+        "actor": actor,
+        "nav": navigation_for(actor),
+        "demo_mode": settings.demo_mode,
+        "force_name": actor.force_name if actor else settings.safeguard_force_name,
+        "csrf_token": csrf_token(request),
+        "flash": flashed,
+        "current_path": request.url.path,
+    }
+    page.update(context or {})
+    response = templates.TemplateResponse(request, template, page, status_code=status_code)
+    if flashed:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    new_anon = getattr(request.state, "new_anon", None)
+    if new_anon:
+        response.set_cookie(ANON_COOKIE, new_anon, httponly=True, samesite="lax", path="/",
+                            secure=settings.safeguard_secure_cookies)
+    return response
