@@ -1,6 +1,6 @@
 """Every model, imported once so that Alembic and the tests see the whole schema."""
 
-from safeguard.audit.models import AuditEvent
+from safeguard.audit.models import AuditChainHead, AuditEvent
 from safeguard.auth.models import ApiToken, Team, User, UserSession
 from safeguard.contact.models import Contact, Incident, IncidentPerson
 from safeguard.db.base import Base
@@ -10,7 +10,7 @@ from safeguard.people.models import Location, Person, PersonAddress, PersonAlias
 metadata = Base.metadata
 
 __all__ = [
-    "ApiToken", "Area", "AuditEvent", "Base", "Contact", "Force", "Incident", "IncidentPerson", "Location",
+    "ApiToken", "Area", "AuditChainHead", "AuditEvent", "Base", "Contact", "Force", "Incident", "IncidentPerson", "Location",
     "Person", "PersonAddress", "PersonAlias", "PersonPhone", "Relationship", "Team", "User", "UserSession",
     "metadata",
 ]

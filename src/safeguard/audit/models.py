@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, FetchedValue, ForeignKey, Index, String, func
+from sqlalchemy import CHAR, BigInteger, DateTime, FetchedValue, ForeignKey, Index, Integer, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,3 +36,13 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64), server_default=FetchedValue())
     hash: Mapped[str] = mapped_column(String(64), server_default=FetchedValue())
+
+
+class AuditChainHead(Base):
+    """The newest event's id and hash. Only the owner's chain trigger reads or moves it."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(CHAR(64))

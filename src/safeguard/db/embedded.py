@@ -50,9 +50,14 @@ def _bin(name: str) -> Path:
 
 
 class EmbeddedPostgres:
-    def __init__(self, pgdata: Path, *, settings: dict[str, str] | None = None) -> None:
+    def __init__(self, pgdata: Path, *, settings: dict[str, str] | None = None, tcp_port: int | None = None,
+                 superuser_password: str | None = None) -> None:
         self.pgdata = pgdata.expanduser().resolve()
         self.settings = settings or {}
+        # Safeguard's own server listens on its Unix socket only. A TCP port with password
+        # authentication is for standing up a separate, "external" server (the test suite's second path).
+        self.tcp_port = tcp_port
+        self.superuser_password = superuser_password
         self._registered = False
 
     # -- paths -------------------------------------------------------------------------------------
@@ -73,7 +78,8 @@ class EmbeddedPostgres:
         return self.pgdata.parent / f"{self.pgdata.name}.log"
 
     def url(self, *, user: str = SUPERUSER, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://{user}@/{database}?host={self.socket_dir}"
+        port = f"&port={self.tcp_port}" if self.tcp_port else ""
+        return f"postgresql+psycopg://{user}@/{database}?host={self.socket_dir}{port}"
 
     # -- process management -----------------------------------------------------------------------
     def _run_as(self) -> dict[str, object]:
@@ -111,11 +117,23 @@ class EmbeddedPostgres:
         if (self.pgdata / "PG_VERSION").exists():
             return
         _log.info("initialising a new database cluster in %s", self.pgdata)
-        subprocess.run(  # noqa: S603 - fixed binary, fixed arguments
-            [str(_bin("initdb")), "-D", str(self.pgdata), "--auth=trust", "--encoding=UTF8",
-             "--locale=C.UTF-8", "-U", SUPERUSER],
-            check=True, capture_output=True, **self._run_as(),  # type: ignore[call-overload]
-        )
+        args = [str(_bin("initdb")), "-D", str(self.pgdata), "--auth-local=trust", "--encoding=UTF8",
+                "--locale=C.UTF-8", "-U", SUPERUSER]
+        pwfile = self.pgdata.parent / f".{self.pgdata.name}.pw"
+        if self.superuser_password is not None:
+            pwfile.write_text(self.superuser_password + "\n")
+            if os.geteuid() == 0:
+                import pwd
+
+                entry = pwd.getpwnam(SYSTEM_USER)
+                os.chown(pwfile, entry.pw_uid, entry.pw_gid)
+            args += ["--auth-host=scram-sha-256", f"--pwfile={pwfile}"]
+        else:
+            args += ["--auth-host=reject"]
+        try:
+            subprocess.run(args, check=True, capture_output=True, **self._run_as())  # type: ignore[call-overload]  # noqa: S603
+        finally:
+            pwfile.unlink(missing_ok=True)
 
     def _pid(self) -> int | None:
         pidfile = self.pgdata / "postmaster.pid"
@@ -123,13 +141,28 @@ class EmbeddedPostgres:
             pid = int(pidfile.read_text().splitlines()[0])
         except (FileNotFoundError, IndexError, ValueError):
             return None
-        return pid if psutil.pid_exists(pid) else None
+        return pid if _alive(pid, "postgres") else None
+
+    @property
+    def _socket_file(self) -> Path:
+        return self.socket_dir / f".s.PGSQL.{self.tcp_port or 5432}"
 
     def is_running(self) -> bool:
-        return self._pid() is not None and (self.socket_dir / ".s.PGSQL.5432").exists()
+        return self._pid() is not None and self._socket_file.exists()
 
     def _start(self) -> None:
-        options = ["-h ''", f"-k {self.socket_dir}"]
+        stale = self.pgdata / "postmaster.pid"
+        if stale.exists() and self._pid() is None:
+            # Left by a server that crashed (or was killed). Its process is gone or a zombie that no
+            # init has reaped, which would make PostgreSQL think it still runs; WAL replay does the rest.
+            _log.warning("removing the stale lock files of a server that is no longer running")
+            stale.unlink()
+            for leftover in (self._socket_file, Path(f"{self._socket_file}.lock")):
+                leftover.unlink(missing_ok=True)
+        listen = "127.0.0.1" if self.tcp_port else "''"
+        options = [f"-h {listen}", f"-k {self.socket_dir}"]
+        if self.tcp_port:
+            options.append(f"-p {self.tcp_port}")
         options += [f"-c {key}={value}" for key, value in self.settings.items()]
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.socket_dir, 0o700)
@@ -163,7 +196,7 @@ class EmbeddedPostgres:
                 except (FileNotFoundError, ValueError):
                     holders = []
                 # A holder that died without leaving (kill -9, power cut) no longer counts.
-                holders = [p for p in holders if psutil.pid_exists(p)]
+                holders = [p for p in holders if _alive(p)]
                 yield holders
                 self._holders_path.write_text(json.dumps(holders))
             finally:
@@ -211,6 +244,17 @@ class EmbeddedPostgres:
                 return
             time.sleep(0.1)
         raise RuntimeError("PostgreSQL did not become ready")
+
+
+def _alive(pid: int, name: str | None = None) -> bool:
+    """A live process (not a zombie that no one has reaped), optionally with this name."""
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return name is None or name in process.name()
+    except psutil.Error:
+        return False
 
 
 _handlers_installed = False
