@@ -19,7 +19,9 @@ from safeguard.db.base import Base
 
 class AuditEvent(Base):
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
+    # No RETURNING on insert: the trigger assigns the id, and an event that belongs to no force could
+    # not be returned through the read policy anyway.
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"), {"implicit_returning": False})
 
     # Assigned by the chain trigger, so that id order is chain order.
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, server_default=FetchedValue())
