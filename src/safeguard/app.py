@@ -153,9 +153,11 @@ def create_app(settings: Settings | None = None,
     from safeguard.audit.views import router as audit_views
     from safeguard.auth.api import router as auth_api
     from safeguard.auth.views import router as auth_views
+    from safeguard.people.api import router as people_api
+    from safeguard.people.views import router as people_views
     from safeguard.web.views import router as web_views
 
-    for router in (web_views, auth_views, auth_api, audit_views):
+    for router in (web_views, auth_views, auth_api, audit_views, people_views, people_api):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 

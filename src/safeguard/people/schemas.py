@@ -1,0 +1,24 @@
+"""The person record as the API returns it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel
+
+
+class AddressOut(BaseModel):
+    address: str
+    from_date: date | None
+    to_date: date | None
+
+
+class PersonOut(BaseModel):
+    id: int
+    display_name: str
+    date_of_birth: str | None
+    gender: str
+    restricted: bool
+    aliases: list[str]
+    phones: list[str]
+    addresses: list[AddressOut]

@@ -1,0 +1,26 @@
+"""The person page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi.responses import Response
+
+from safeguard.auth.actor import Actor
+from safeguard.auth.permissions import P
+from safeguard.people import service
+from safeguard.web.deps import DbSession, Requires
+from safeguard.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/people/{person_id}")
+async def person_page(request: Request, person_id: Annotated[int, Path(ge=1, le=2**62)], db: DbSession,
+                      actor: Annotated[Actor, Depends(Requires(P.PERSON_READ))]) -> Response:
+    try:
+        person = await service.read_person(db, actor, person_id)
+    except service.PersonNotFound:
+        raise HTTPException(404, "There is no person with that number in your force.") from None
+    return render(request, "people/person.html", {"person": person, "title": person.display_name})
