@@ -10,7 +10,7 @@ from safeguard.people.models import Location, Person, PersonAddress, PersonAlias
 metadata = Base.metadata
 
 __all__ = [
-    "ApiToken", "Area", "AuditChainHead", "AuditEvent", "Base", "Contact", "Force", "Incident", "IncidentPerson", "Location",
-    "Person", "PersonAddress", "PersonAlias", "PersonPhone", "Relationship", "Team", "User", "UserSession",
+    "ApiToken", "Area", "AuditChainHead", "AuditEvent", "Base", "Contact", "Force", "Incident", "IncidentPerson",
+    "Location", "Person", "PersonAddress", "PersonAlias", "PersonPhone", "Relationship", "Team", "User", "UserSession",
     "metadata",
 ]

@@ -11,11 +11,9 @@ from pathlib import Path
 
 import psutil
 import psycopg
-import pytest
 
 from safeguard.db.embedded import EmbeddedPostgres
 from safeguard.db.engine import psycopg_dsn
-
 
 
 def _postmaster_pid(data: Path) -> int:
