@@ -46,6 +46,10 @@ class DatabaseUnderTest:
     app_url: str  # the application's role
     admin_url: str  # a superuser / owner
 
+    @property
+    def app_role(self) -> str:
+        return make_url(self.app_url).username or APP_ROLE
+
 
 class Server:
     """The PostgreSQL server the suite runs on, and how to reach a database on it as each role."""

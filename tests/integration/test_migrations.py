@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, pool
 from safeguard.db import migrate
 from safeguard.db.engine import psycopg_dsn
 from safeguard.models import metadata
-from tests.conftest import APP_ROLE, DatabaseUnderTest
+from tests.conftest import DatabaseUnderTest
 
 
 def _diff(admin_url: str) -> list[object]:
@@ -28,12 +28,12 @@ def test_autogenerate_finds_no_difference(template_db: DatabaseUnderTest) -> Non
 
 
 def test_downgrade_to_nothing_and_up_again(fresh_db: DatabaseUnderTest) -> None:
-    migrate.downgrade(fresh_db.admin_url, "base", app_role=APP_ROLE)
+    migrate.downgrade(fresh_db.admin_url, "base", app_role=fresh_db.app_role)
     assert migrate.current(fresh_db.admin_url) == ""
     with psycopg.connect(psycopg_dsn(fresh_db.admin_url)) as conn:
         tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
                               "AND tablename <> 'alembic_version'").fetchone()
         assert tables == (0,)
-    migrate.upgrade(fresh_db.admin_url, app_role=APP_ROLE)
+    migrate.upgrade(fresh_db.admin_url, app_role=fresh_db.app_role)
     assert "(head)" in migrate.current(fresh_db.admin_url)
     assert _diff(fresh_db.admin_url) == []
