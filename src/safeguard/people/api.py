@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
+from safeguard.audit import service as audit
 from safeguard.auth.actor import Actor
 from safeguard.auth.permissions import P
 from safeguard.people import service
-from safeguard.people.schemas import AddressOut, PersonOut
+from safeguard.people.schemas import AddressOut, PersonOut, SearchHit, SearchOut
+from safeguard.people.search import search_people
 from safeguard.web.deps import DbSession, Requires
 
 router = APIRouter(prefix="/api/v1/people", tags=["people"])
+
+
+@router.get("/search", response_model=SearchOut)
+async def search(db: DbSession, actor: Annotated[Actor, Depends(Requires(P.PERSON_READ))],
+                 q: Annotated[str, Query(min_length=1, max_length=200, description="Names, date of birth, phone or "
+                                         "postcode, as typed")]) -> SearchOut:
+    """People in your force matching the query, ranked, each saying why it matched. Audited."""
+    results = await search_people(db, q)
+    await audit.record(db, action="person.search", actor=actor, details={"query": q, "results": len(results)})
+    return SearchOut(results=[SearchHit(id=r.id, display_name=r.display_name, date_of_birth=r.date_of_birth,
+                                        score=r.score, why=r.why) for r in results])
 
 
 @router.get("/{person_id}", response_model=PersonOut)

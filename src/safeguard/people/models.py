@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, Float, ForeignKey, SmallInteger, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguard.db.base import Base, ForceOwned, utcnow_column
@@ -24,6 +36,9 @@ class Location(ForceOwned, Base):
     line2: Mapped[str | None] = mapped_column(String(200), nullable=True)
     town: Mapped[str] = mapped_column(String(100))
     postcode: Mapped[str | None] = mapped_column(String(10), nullable=True, index=True)
+    # "B12 9QS", "b129qs" and "B12  9QS" are one postcode.
+    postcode_key: Mapped[str | None] = mapped_column(
+        Text, Computed("upper(replace(postcode, ' ', ''))", persisted=True), nullable=True, index=True)
     uprn: Mapped[str | None] = mapped_column(String(12), nullable=True)
     latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -34,6 +49,13 @@ class Person(ForceOwned, Base):
     __tablename__ = "person"
     __table_args__ = (
         CheckConstraint(f"gender IN {GENDERS!r}", name="gender_known"),
+        Index("ix_person_surname_trgm", "surname_key", postgresql_using="gin",
+              postgresql_ops={"surname_key": "gin_trgm_ops"}),
+        Index("ix_person_forename_trgm", "forename_key", postgresql_using="gin",
+              postgresql_ops={"forename_key": "gin_trgm_ops"}),
+        Index("ix_person_sound", "surname_sound", "forename_sound"),
+        Index("ix_person_forename_sound", "forename_sound", "surname_sound"),
+        Index("ix_person_dob", "dob_year", "dob_month", "dob_day"),
         CheckConstraint("dob_month IS NULL OR dob_month BETWEEN 1 AND 12", name="dob_month_range"),
         CheckConstraint("dob_day IS NULL OR dob_day BETWEEN 1 AND 31", name="dob_day_range"),
     )
@@ -49,6 +71,12 @@ class Person(ForceOwned, Base):
     gender: Mapped[str] = mapped_column(String(12), default="unknown", server_default="unknown")
     restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     created_at: Mapped[datetime] = utcnow_column()
+    # Search keys, kept by PostgreSQL itself: lower-case names for trigram matching, and Double
+    # Metaphone codes so that "Smyth" finds "Smith".
+    forename_key: Mapped[str] = mapped_column(Text, Computed("lower(forename)", persisted=True))
+    surname_key: Mapped[str] = mapped_column(Text, Computed("lower(surname)", persisted=True))
+    forename_sound: Mapped[str] = mapped_column(Text, Computed("dmetaphone(forename)", persisted=True))
+    surname_sound: Mapped[str] = mapped_column(Text, Computed("dmetaphone(surname)", persisted=True))
 
     @property
     def display_name(self) -> str:
@@ -67,11 +95,20 @@ class Person(ForceOwned, Base):
 
 class PersonAlias(ForceOwned, Base):
     __tablename__ = "person_alias"
+    __table_args__ = (
+        Index("ix_person_alias_surname_trgm", "surname_key", postgresql_using="gin",
+              postgresql_ops={"surname_key": "gin_trgm_ops"}),
+        Index("ix_person_alias_sound", "surname_sound", "forename_sound"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id", ondelete="CASCADE"), index=True)
     forename: Mapped[str] = mapped_column(String(100))
     surname: Mapped[str] = mapped_column(String(100))
+    forename_key: Mapped[str] = mapped_column(Text, Computed("lower(forename)", persisted=True))
+    surname_key: Mapped[str] = mapped_column(Text, Computed("lower(surname)", persisted=True))
+    forename_sound: Mapped[str] = mapped_column(Text, Computed("dmetaphone(forename)", persisted=True))
+    surname_sound: Mapped[str] = mapped_column(Text, Computed("dmetaphone(surname)", persisted=True))
 
 
 class PersonPhone(ForceOwned, Base):

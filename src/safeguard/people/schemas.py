@@ -22,3 +22,15 @@ class PersonOut(BaseModel):
     aliases: list[str]
     phones: list[str]
     addresses: list[AddressOut]
+
+
+class SearchHit(BaseModel):
+    id: int
+    display_name: str
+    date_of_birth: str | None
+    score: float
+    why: list[str]
+
+
+class SearchOut(BaseModel):
+    results: list[SearchHit]
