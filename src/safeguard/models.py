@@ -5,7 +5,15 @@ from safeguard.auth.models import ApiToken, Team, User, UserSession
 from safeguard.contact.models import Contact, Incident, IncidentPerson
 from safeguard.db.base import Base
 from safeguard.force.models import Area, Force
-from safeguard.people.models import Location, Person, PersonAddress, PersonAlias, PersonPhone, Relationship
+from safeguard.people.models import (
+    Location,
+    Person,
+    PersonAddress,
+    PersonAlias,
+    PersonPhone,
+    Relationship,
+    RestrictedAccess,
+)
 
 metadata = Base.metadata
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguard.db.session import set_force_context
 from safeguard.people.models import Location, Person, PersonAddress, PersonAlias, PersonPhone
 from safeguard.people.search import name_variants, parse_query, search_people
+from safeguard.people.service import restrict
 from tests.conftest import ForceData, make_user, sign_in
 
 PEOPLE = [
@@ -44,10 +45,12 @@ async def people(db: AsyncSession, force_a: ForceData) -> dict[str, int]:
             await db.flush()
             db.add(PersonAddress(force_id=force_a.id, person_id=person.id, location_id=place.id))
     db.add(PersonAlias(force_id=force_a.id, person_id=ids["Sarah Brown"], forename="Sarah", surname="Whitfield"))
-    hidden = Person(force_id=force_a.id, forename="Jonathan", surname="Smith", dob_year=1989, gender="female",
-                    restricted=True)
+    hidden = Person(force_id=force_a.id, forename="Jonathan", surname="Smith", dob_year=1989, gender="female")
     db.add(hidden)
     await db.flush()
+    officer = await make_user(db, force_a, "ppu_investigator")
+    await restrict(db, force_id=force_a.id, by_user_id=officer.user.id, by_label="officer", reason="Refuge",
+                   person_id=hidden.id)
     ids["hidden"] = hidden.id
     return ids
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     Date,
+    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -143,3 +144,26 @@ class Relationship(ForceOwned, Base):
     kind: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str | None] = mapped_column(String(40), nullable=True)
     since: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class RestrictedAccess(ForceOwned, Base):
+    """A grant to one member of staff to see one restricted person or address.
+
+    Restricted records (refuge addresses, officers who are victims) are hidden by row-level security from
+    everyone else, whatever their role.
+    """
+
+    __tablename__ = "restricted_access"
+    __table_args__ = (
+        CheckConstraint("(person_id IS NULL) <> (location_id IS NULL)", name="one_subject"),
+        Index("ix_restricted_access_user", "user_id", "person_id", "location_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("app_user.id"))
+    person_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("person.id"), nullable=True)
+    location_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("location.id"), nullable=True)
+    granted_by: Mapped[str] = mapped_column(String(140))
+    reason: Mapped[str] = mapped_column(String(500))
+    granted_at: Mapped[datetime] = utcnow_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

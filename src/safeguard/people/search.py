@@ -181,11 +181,11 @@ candidates AS (
     (SELECT ph.person_id FROM person_phone ph, params q WHERE ph.number_e164 = q.phone LIMIT 100)
     UNION
     (SELECT pa.person_id FROM person_address pa JOIN location l ON l.id = pa.location_id, params q
-        WHERE l.postcode_key = q.postcode AND NOT l.restricted LIMIT 200)
+        WHERE l.postcode_key = q.postcode AND (NOT l.restricted OR sg_may_see_location(l.id)) LIMIT 200)
     UNION
     (SELECT pa.person_id FROM person_address pa JOIN location l ON l.id = pa.location_id, params q
-        WHERE q.outward IS NOT NULL AND l.postcode_key LIKE q.outward || '%' AND NOT l.restricted
-        AND (q.has_last OR q.has_first) LIMIT 400)
+        WHERE q.outward IS NOT NULL AND l.postcode_key LIKE q.outward || '%'
+        AND (NOT l.restricted OR sg_may_see_location(l.id)) AND (q.has_last OR q.has_first) LIMIT 400)
 )
 SELECT p.id, p.forename, p.surname, p.dob_year, p.dob_month, p.dob_day,
        similarity(p.surname_key, q.s) AS s_sim,
@@ -198,14 +198,16 @@ SELECT p.id, p.forename, p.surname, p.dob_year, p.dob_month, p.dob_day,
        (p.surname_sound = q.f_sound AND p.forename_sound = q.s_sound) AS swapped_sound,
        EXISTS (SELECT 1 FROM person_phone ph WHERE ph.person_id = p.id AND ph.number_e164 = q.phone) AS phone_hit,
        EXISTS (SELECT 1 FROM person_address pa JOIN location l ON l.id = pa.location_id
-               WHERE pa.person_id = p.id AND NOT l.restricted
+               WHERE pa.person_id = p.id AND (NOT l.restricted OR sg_may_see_location(l.id))
                AND (l.postcode_key = q.postcode OR (q.outward IS NOT NULL AND l.postcode_key LIKE q.outward || '%'))
               ) AS place_hit,
        (SELECT max(greatest(similarity(a.surname_key, q.s),
                             CASE WHEN a.surname_sound = q.s_sound THEN 0.8 ELSE 0 END))
         FROM person_alias a WHERE a.person_id = p.id) AS alias_sim
 FROM candidates c JOIN person p ON p.id = c.id CROSS JOIN params q
-WHERE NOT p.restricted
+-- Row-level security already hides restricted people and addresses from anyone without a grant; the
+-- query says so too, so that a policy mistake alone cannot leak one.
+WHERE NOT p.restricted OR sg_may_see_person(p.id)
 """
 
 
