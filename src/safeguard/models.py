@@ -19,6 +19,6 @@ metadata = Base.metadata
 
 __all__ = [
     "ApiToken", "Area", "AuditChainHead", "AuditEvent", "Base", "Contact", "Force", "Incident", "IncidentPerson",
-    "Location", "Person", "PersonAddress", "PersonAlias", "PersonPhone", "Relationship", "Team", "User", "UserSession",
-    "metadata",
+    "Location", "Person", "PersonAddress", "PersonAlias", "PersonPhone", "Relationship", "RestrictedAccess", "Team",
+    "User", "UserSession", "metadata",
 ]
