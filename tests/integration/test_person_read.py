@@ -98,7 +98,7 @@ async def test_another_forces_person_does_not_exist_for_you(client: httpx.AsyncC
 
 async def test_a_role_without_people_read_is_refused(client: httpx.AsyncClient, db: AsyncSession,
                                                      force_a: ForceData) -> None:
-    staff = await make_user(db, force_a, "auditor")
+    staff = await make_user(db, force_a, "administrator")
     person = await _person(db, force_a)
     await sign_in(client, staff)
     assert (await client.get(f"/api/v1/people/{person.id}")).status_code == 403

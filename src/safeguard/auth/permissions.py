@@ -64,7 +64,7 @@ ROLES: dict[str, Role] = {
              P.TARGETS_READ, P.REPORT_READ}, "Analysis"),
         Role("operation_lead", "Operation lead", _BASE | {P.PERSON_READ, P.INCIDENT_READ, P.CRIME_READ,
              P.TARGETS_READ, P.OPERATION_READ, P.OPERATION_WRITE, P.REPORT_READ}, "Operations"),
-        Role("auditor", "Information manager / auditor", _BASE | {P.AUDIT_READ, P.REPORT_READ}, "Audit"),
+        Role("auditor", "Information manager / auditor", _BASE | {P.AUDIT_READ, P.REPORT_READ, P.PERSON_READ}, "Audit"),
         Role("administrator", "Administrator", _BASE | {P.USER_ADMIN, P.AUDIT_READ}, "Administration"),
     ]
 }

@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import Response
 
+from safeguard.audit.service import who_viewed
 from safeguard.auth.actor import Actor
 from safeguard.auth.permissions import P
-from safeguard.people import service
+from safeguard.people import history, service
+from safeguard.people.models import Person
 from safeguard.web.deps import DbSession, Requires
 from safeguard.web.templating import render
 
@@ -23,4 +25,11 @@ async def person_page(request: Request, person_id: Annotated[int, Path(ge=1, le=
         person = await service.read_person(db, actor, person_id)
     except service.PersonNotFound:
         raise HTTPException(404, "There is no person with that number in your force.") from None
-    return render(request, "people/person.html", {"person": person, "title": person.display_name})
+    record = await db.get(Person, person_id)
+    assert record is not None
+    entries = await history.timeline(db, person_id)
+    person_flags = await history.flags(db, record, await history.rules_for(db, actor.force_id))
+    viewings = await who_viewed(db, "person", person_id) if actor.can(P.AUDIT_READ) else None
+    return render(request, "people/person.html", {"person": person, "title": person.display_name,
+                                                  "timeline": entries, "flags": person_flags,
+                                                  "viewings": viewings})

@@ -1,0 +1,123 @@
+"""A person's history: the timeline of everything they were part of, and the flags it raises.
+
+Flag thresholds are the force's to set (`force.settings["person_flags"]`); the defaults follow
+DOMAIN.md: a repeat victim has 3 or more DA incidents in 12 months, and a serial perpetrator (the
+Northumbria definition) is a suspect in DA incidents with 2 or more different victims within 3 years,
+aged 16 or over. "Repeat perpetrator" has no published national definition; the default (2 DA
+incidents as suspect in 12 months) is a starting point for the force to confirm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safeguard.contact.models import Contact, Incident, IncidentPerson
+from safeguard.force.models import Force
+from safeguard.people.models import Person
+
+
+@dataclass(frozen=True)
+class FlagRules:
+    repeat_victim_incidents: int = 3
+    repeat_victim_months: int = 12
+    repeat_perpetrator_incidents: int = 2
+    repeat_perpetrator_months: int = 12
+    serial_victims: int = 2
+    serial_years: int = 3
+    serial_min_age: int = 16
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any] | None) -> FlagRules:
+        chosen = (settings or {}).get("person_flags", {})
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: int(v) for k, v in chosen.items() if k in known})
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: datetime
+    kind: str  # "incident", "contact"
+    reference: str
+    role: str | None  # victim, suspect, witness
+    da: bool
+    summary: str
+    record_id: int
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    label: str
+    detail: str
+
+
+async def rules_for(db: AsyncSession, force_id: int) -> FlagRules:
+    return FlagRules.from_settings(await db.scalar(select(Force.settings).where(Force.id == force_id)))
+
+
+async def timeline(db: AsyncSession, person_id: int) -> list[TimelineEntry]:
+    """Everything involving the person, newest first. Other record types join as their domains arrive."""
+    entries: list[TimelineEntry] = []
+    incidents = await db.execute(
+        select(Incident, IncidentPerson.role).join(IncidentPerson, IncidentPerson.incident_id == Incident.id)
+        .where(IncidentPerson.person_id == person_id)
+    )
+    incident_ids = []
+    for incident, role in incidents:
+        incident_ids.append(incident.id)
+        entries.append(TimelineEntry(incident.occurred_at, "incident", incident.reference, role,
+                                     incident.da_related, incident.summary or "", incident.id))
+    if incident_ids:
+        contacts = await db.scalars(select(Contact).where(Contact.incident_id.in_(incident_ids)))
+        for contact in contacts:
+            entries.append(TimelineEntry(contact.received_at, "contact", f"{contact.channel} contact", None,
+                                         contact.da_flag, contact.note or "", contact.id))
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries
+
+
+async def flags(db: AsyncSession, person: Person, rules: FlagRules, *, now: datetime | None = None) -> list[Flag]:
+    now = now or datetime.now(UTC)
+    found: list[Flag] = []
+    rows = (await db.execute(
+        select(Incident.id, Incident.occurred_at, IncidentPerson.role)
+        .join(IncidentPerson, IncidentPerson.incident_id == Incident.id)
+        .where(IncidentPerson.person_id == person.id, Incident.da_related.is_(True))
+    )).all()
+
+    def count(role: str, months: int) -> int:
+        since = now - timedelta(days=round(months * 30.44))
+        return sum(1 for _, when, r in rows if r == role and since <= when <= now)
+
+    victim_count = count("victim", rules.repeat_victim_months)
+    if victim_count >= rules.repeat_victim_incidents:
+        found.append(Flag("repeat-victim", "Repeat victim",
+                          f"{victim_count} DA incidents as victim in {rules.repeat_victim_months} months"))
+    suspect_count = count("suspect", rules.repeat_perpetrator_months)
+    if suspect_count >= rules.repeat_perpetrator_incidents:
+        found.append(Flag("repeat-perpetrator", "Repeat perpetrator",
+                          f"{suspect_count} DA incidents as suspect in {rules.repeat_perpetrator_months} months"))
+    since = now - timedelta(days=round(rules.serial_years * 365.25))
+    as_suspect = [incident_id for incident_id, when, role in rows if role == "suspect" and since <= when <= now]
+    if len(as_suspect) > 1 and _old_enough(person, rules.serial_min_age, now):
+        victims = set((await db.scalars(
+            select(IncidentPerson.person_id).where(IncidentPerson.incident_id.in_(as_suspect),
+                                                   IncidentPerson.role == "victim",
+                                                   IncidentPerson.person_id != person.id)
+        )).all())
+        if len(victims) >= rules.serial_victims:
+            found.append(Flag("serial-perpetrator", "Serial perpetrator",
+                              f"{len(victims)} different victims in DA incidents within {rules.serial_years} years"))
+    return found
+
+
+def _old_enough(person: Person, min_age: int, now: datetime) -> bool:
+    """Unknown age counts as old enough: missing a date of birth must not hide a serial perpetrator."""
+    if person.dob_year is None:
+        return True
+    return now.year - person.dob_year - ((now.month, now.day) < (person.dob_month or 1, person.dob_day or 1)) >= min_age
