@@ -143,3 +143,15 @@ async def test_search_api_returns_the_contract_and_is_audited(
     assert top["display_name"] == "William Jones" and top["date_of_birth"] == "1975-11-30"
     assert 0 < top["score"] <= 1 and top["why"]
     assert (await client.get("/api/v1/people/search", params={"q": ""})).status_code == 422
+
+
+async def test_search_page_shows_results_with_reasons(client: httpx.AsyncClient, db: AsyncSession,
+                                                      force_a: ForceData, people: dict[str, int]) -> None:
+    staff = await make_user(db, force_a, "call_handler")
+    await sign_in(client, staff)
+    page = await client.get("/people", params={"q": "Liam Jones"})
+    assert page.status_code == 200
+    assert f'href="/people/{people["William Jones"]}"' in page.text
+    assert "forename is a variant of Liam" in page.text
+    empty = await client.get("/people")
+    assert empty.status_code == 200 and "people found" not in empty.text

@@ -42,6 +42,7 @@ class NavItem:
 # The whole navigation; each user sees only the items their role grants.
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "/", P.HOME_VIEW),
+    NavItem("People", "/people", P.PERSON_READ),
     NavItem("Audit", "/audit", P.AUDIT_READ),
     NavItem("Users", "/admin/users", P.USER_ADMIN),
     NavItem("Account", "/account", P.ACCOUNT_VIEW),
