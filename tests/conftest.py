@@ -19,7 +19,6 @@ import psycopg
 import pytest
 from fastapi import Request
 from psycopg import sql
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -227,17 +226,13 @@ def settings() -> Settings:
 @pytest.fixture
 def app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
     from safeguard.app import create_app
-    from safeguard.web.deps import get_db
+    from safeguard.web.deps import get_db, request_transaction
 
     application = create_app(settings, sessionmaker)
 
     async def get_db_isolated(request: Request) -> AsyncIterator[AsyncSession]:
-        # In production every request has a fresh transaction. Here requests share the test's
-        # transaction (as savepoints), so clear the force first: a request must never inherit it.
-        async with sessionmaker() as session, session.begin():
-            await session.execute(text("SELECT set_config('app.force_id', '', true), "
-                                       "set_config('app.user_id', '', true)"))
-            request.state.db = session
+        # Requests share the test's transaction, each as a savepoint, through the production code path.
+        async with request_transaction(request, sessionmaker) as session:
             yield session
 
     application.dependency_overrides[get_db] = get_db_isolated

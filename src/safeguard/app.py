@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from safeguard import __version__
 from safeguard.config import Settings, get_settings
@@ -41,8 +44,9 @@ def _error(request: Request, status_code: int, heading: str, message: str) -> Re
 
 
 def declared_access(route: APIRoute) -> list[object]:
-    """The Requires/Public declarations anywhere in a route's dependency tree."""
-    found: list[object] = []
+    """The Requires/Public declarations anywhere in a route's dependency tree, or on its include."""
+    found: list[object] = [dep.dependency for dep in getattr(route, "included_dependencies", ())
+                           if isinstance(dep.dependency, Requires | Public)]
     stack = [route.dependant]
     while stack:
         dependant = stack.pop()
@@ -52,14 +56,20 @@ def declared_access(route: APIRoute) -> list[object]:
     return found
 
 
-def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
-    """Every APIRoute, including those inside included routers."""
+def api_routes(routes: Iterable[BaseRoute], prefix: str = "", dependencies: tuple[Any, ...] = ()) -> Iterator[APIRoute]:
+    """Every APIRoute at the path it is served on, including those inside included routers."""
     for route in routes:
         if isinstance(route, APIRoute):
+            if prefix or dependencies:
+                route = copy.copy(route)
+                route.path = prefix + route.path
+                route.included_dependencies = dependencies  # type: ignore[attr-defined]
             yield route
         included = getattr(route, "original_router", None)  # FastAPI's wrapper for an included router
         if included is not None:
-            yield from api_routes(included.routes)
+            context = getattr(route, "include_context", None)
+            yield from api_routes(included.routes, prefix + (getattr(context, "prefix", "") or ""),
+                                  dependencies + tuple(getattr(context, "dependencies", None) or ()))
 
 
 def check_routes_declare_access(app: FastAPI) -> None:
@@ -111,12 +121,39 @@ def _install_error_handlers(app: FastAPI) -> None:
         text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return _error(request, 400, "There is a problem with what was sent", text)
 
-    @app.exception_handler(Exception)
-    async def _crash(request: Request, exc: Exception) -> Response:
-        # The detail goes to the server log (no personal data in it); the user sees no stack trace.
-        _log.error("unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-        return _error(request, 500, "Sorry, there is a problem with Safeguard",
-                      "Something went wrong on our side.")
+
+
+class CatchAll:
+    """Turn an unhandled error into the friendly 500 page, inside the security-headers middleware.
+
+    Only the error's type is logged: its message could hold personal details. Nothing the request did is
+    kept, because its transaction has already rolled back.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:  # the last line of defence
+            _log.error("unhandled error on %s %s: %s", scope.get("method"), scope.get("path"), type(exc).__name__)
+            if started:
+                return
+            response = _error(Request(scope), 500, "Sorry, there is a problem with Safeguard",
+                              "Something went wrong on our side.")
+            await response(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None,
@@ -163,6 +200,7 @@ def create_app(settings: Settings | None = None,
 
     _install_error_handlers(app)
     check_routes_declare_access(app)
+    app.add_middleware(CatchAll)
     app.add_middleware(BodyLimit, max_bytes=settings.safeguard_max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguard.audit.models import AuditEvent
 from safeguard.auth import totp
 from safeguard.auth.models import User, UserSession
+from safeguard.db.session import set_force_context
 from tests.conftest import ForceData, csrf_from, make_user, sign_in
 
 
@@ -22,6 +23,7 @@ async def test_sign_in_with_password_and_code_reaches_home(client: httpx.AsyncCl
     assert home.status_code == 200
     assert "Control room" in home.text and "Handler1" in home.text
     assert "Force A Constabulary" in home.text
+    await set_force_context(db, force_a.id)
     events = (await db.scalars(select(AuditEvent.action).where(AuditEvent.actor_label == "handler1"))).all()
     assert "login.succeeded" in events
 
@@ -74,6 +76,7 @@ async def test_wrong_codes_count_towards_the_lockout(client: httpx.AsyncClient, 
         response = await client.post("/login/code", data={"code": "000000", "csrf_token": csrf_from(page.text)})
     assert "locked" in response.text
     assert (await client.get("/")).status_code == 303
+    await set_force_context(db, force_a.id)
     locked = (await db.scalars(select(AuditEvent.action).where(AuditEvent.actor_label == "codes"))).all()
     assert "account.locked" in locked
 

@@ -10,10 +10,12 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from safeguard.auth import service as auth_service
 from safeguard.auth import tokens
@@ -54,10 +56,33 @@ def client_addr(request: Request) -> str | None:
 
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed if the request succeeds, rolled back if anything raises."""
-    async with request.app.state.sessionmaker() as db, db.begin():
-        request.state.db = db
+    async with request_transaction(request, request.app.state.sessionmaker) as db:
         yield db
+
+
+@asynccontextmanager
+async def request_transaction(request: Request, sessionmaker: async_sessionmaker[AsyncSession]
+                              ) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed if the request succeeds, rolled back if anything raises.
+
+    The one exception that commits is LoginRequired: it is raised before the route does any work, and
+    what the transaction holds then (a session found expired and ended) must be kept.
+    """
+    async with sessionmaker() as db:
+        transaction = await db.begin()
+        # A transaction starts with no force: nothing is visible until the actor is known.
+        await db.execute(text("SELECT set_config('app.force_id', '', true), set_config('app.user_id', '', true)"))
+        request.state.db = db
+        try:
+            yield db
+        except LoginRequired:
+            await transaction.commit()
+            raise
+        except BaseException:
+            await transaction.rollback()
+            raise
+        else:
+            await transaction.commit()
 
 
 DbSession = Annotated[AsyncSession, Depends(get_db)]
