@@ -159,7 +159,7 @@ def seed(
         except ValueError as exc:
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from exc
-    console.print(result)
+    console.print(str(result))
 
 
 @app.command()
@@ -190,10 +190,11 @@ def demo(
     logins = asyncio.run(ensure_demo_accounts(urls, settings))
     table = Table(title="Demo accounts (fictional data only)")
     for column in ("username", "role", "password", "TOTP secret", "code now"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=True)
     for login in logins:
         table.add_row(login.username, login.role, login.password, login.totp_secret, current_code(login.totp_secret))
-    console.print(table)
+    # Wide enough never to cut a secret, whatever the terminal (or CI log) says its width is.
+    Console(width=max(console.width, 130)).print(table)
     console.print("Add a TOTP secret to any authenticator app, or run "
                   "`uv run safeguard users code USERNAME` for the current code.")
     if not no_serve:

@@ -77,3 +77,22 @@ def test_audit_verify_reports_an_intact_chain(fresh_db: DatabaseUnderTest) -> No
     result = _run(fresh_db, "audit", "verify")
     assert result.returncode == 0, result.stderr
     assert "intact: 1 events checked" in result.stdout
+
+
+def test_demo_seeds_on_the_first_run_only_and_prints_the_accounts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_ADMIN_URL")}
+    env.update(SAFEGUARD_DATA_DIR=str(tmp_path / "pgdata"), COLUMNS="200")
+    first = subprocess.run([sys.executable, "-m", "safeguard", "demo", "--no-serve"], capture_output=True,
+                           text=True, env=env, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "Seeded the demo force (first run)" in first.stdout
+    assert "handler" in first.stdout and "Demo-Safeguard-2026!" in first.stdout
+    secret = next(line.split("│")[4].strip() for line in first.stdout.splitlines() if "│ handler " in line)
+    assert len(secret) == 32
+    second = subprocess.run([sys.executable, "-m", "safeguard", "demo", "--no-serve"], capture_output=True,
+                            text=True, env=env, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert "already seeded; keeping its data" in second.stdout
+    assert secret in second.stdout  # the same accounts, the same secrets
+    # Every holder left, so the embedded server was stopped.
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
