@@ -63,7 +63,7 @@ def main() -> int:
         http_bench.markdown(http_bench.run(args.requests, args.concurrency), args.concurrency),
         "",
     ]
-    seed_script = ROOT / "bench" / "bench_seed.py"
+    seed_script = ROOT / "bench" / "seed_bench.py"
     if seed_script.exists():
         result = subprocess.run([sys.executable, str(seed_script), "--size", args.seed_size],
                                 capture_output=True, text=True, check=True)
