@@ -50,12 +50,16 @@ class Person(ForceOwned, Base):
     __tablename__ = "person"
     __table_args__ = (
         CheckConstraint(f"gender IN {GENDERS!r}", name="gender_known"),
-        Index("ix_person_surname_trgm", "surname_key", postgresql_using="gin",
-              postgresql_ops={"surname_key": "gin_trgm_ops"}),
-        Index("ix_person_forename_trgm", "forename_key", postgresql_using="gin",
-              postgresql_ops={"forename_key": "gin_trgm_ops"}),
+        # Search runs under row-level security, where only leakproof operators (equality, not pg_trgm's
+        # similarity) may drive an index. So every search branch is an equality on one of these.
         Index("ix_person_sound", "surname_sound", "forename_sound"),
+        Index("ix_person_sound_forename", "surname_sound", "forename_key"),
+        Index("ix_person_sound_dob", "surname_sound", "dob_year"),
         Index("ix_person_forename_sound", "forename_sound", "surname_sound"),
+        Index("ix_person_forename_head", "forename_sound", "surname_head"),
+        Index("ix_person_forename_tail", "forename_sound", "surname_tail"),
+        Index("ix_person_variant_head", "forename_key", "surname_head"),
+        Index("ix_person_surname_key", "surname_key"),
         Index("ix_person_dob", "dob_year", "dob_month", "dob_day"),
         CheckConstraint("dob_month IS NULL OR dob_month BETWEEN 1 AND 12", name="dob_month_range"),
         CheckConstraint("dob_day IS NULL OR dob_day BETWEEN 1 AND 31", name="dob_day_range"),
@@ -78,6 +82,9 @@ class Person(ForceOwned, Base):
     surname_key: Mapped[str] = mapped_column(Text, Computed("lower(surname)", persisted=True))
     forename_sound: Mapped[str] = mapped_column(Text, Computed("dmetaphone(forename)", persisted=True))
     surname_sound: Mapped[str] = mapped_column(Text, Computed("dmetaphone(surname)", persisted=True))
+    # The first and last three letters, so a surname with a typo in the middle or at one end is found.
+    surname_head: Mapped[str] = mapped_column(Text, Computed("left(lower(surname), 3)", persisted=True))
+    surname_tail: Mapped[str] = mapped_column(Text, Computed("right(lower(surname), 3)", persisted=True))
 
     @property
     def display_name(self) -> str:
@@ -97,8 +104,7 @@ class Person(ForceOwned, Base):
 class PersonAlias(ForceOwned, Base):
     __tablename__ = "person_alias"
     __table_args__ = (
-        Index("ix_person_alias_surname_trgm", "surname_key", postgresql_using="gin",
-              postgresql_ops={"surname_key": "gin_trgm_ops"}),
+        Index("ix_person_alias_surname_key", "surname_key"),
         Index("ix_person_alias_sound", "surname_sound", "forename_sound"),
     )
 

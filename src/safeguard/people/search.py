@@ -144,71 +144,87 @@ class SearchResult:
 
 # Candidates from each index, then one scoring pass. Each branch is bounded so that a very common
 # name cannot make the query slow; the scoring then ranks what the branches found.
+_TYPED = {
+    "f": "CAST(:first AS text)", "s": "CAST(:last AS text)", "f_sound": "dmetaphone(CAST(:first AS text))",
+    "s_sound": "dmetaphone(CAST(:last AS text))", "variants": "CAST(:variants AS text[])",
+    "has_first": "CAST(:has_first AS boolean)", "has_last": "CAST(:has_last AS boolean)",
+    "has_dob": "CAST(:has_dob AS boolean)", "has_place": "CAST(:has_place AS boolean)",
+    "dob_year": "CAST(:dob_year AS int)", "dob_month": "CAST(:dob_month AS int)", "dob_day": "CAST(:dob_day AS int)",
+    "phone": "CAST(:phone AS text)", "postcode": "CAST(:postcode AS text)", "outward": "CAST(:outward AS text)",
+}
+
+# Every branch is an equality on an indexed search key: under row-level security PostgreSQL will only
+# drive an index with leakproof operators, which rules out pg_trgm's `%`. Trigram similarity is still
+# used, but to score the few candidates, not to find them. Parameters are written in place so the
+# planner sees values; an absent phone or postcode is NULL, so its branch folds away.
 _SQL = """
-WITH params AS (
-    SELECT CAST(:first AS text) AS f, CAST(:last AS text) AS s,
-           dmetaphone(CAST(:first AS text)) AS f_sound, dmetaphone(CAST(:last AS text)) AS s_sound,
-           CAST(:variants AS text[]) AS variants, CAST(:has_first AS boolean) AS has_first,
-           CAST(:has_last AS boolean) AS has_last, CAST(:has_dob AS boolean) AS has_dob,
-           CAST(:has_place AS boolean) AS has_place, CAST(:dob_year AS int) AS dob_year,
-           CAST(:dob_month AS int) AS dob_month, CAST(:dob_day AS int) AS dob_day,
-           CAST(:phone AS text) AS phone, CAST(:postcode AS text) AS postcode, CAST(:outward AS text) AS outward
-),
-candidates AS (
-    (SELECT p.id FROM person p, params q WHERE q.has_last AND p.surname_sound = q.s_sound
-        AND (NOT q.has_first OR p.forename_sound = q.f_sound OR p.forename_key = ANY(q.variants)
-             OR left(p.forename_key, 1) = left(q.f, 1))
+WITH candidates AS (
+    (SELECT p.id FROM person p WHERE {has_last} AND p.surname_key = {s} AND {has_first}
+        AND p.forename_key = ANY({variants}) LIMIT 200)
+    UNION
+    (SELECT p.id FROM person p WHERE {has_last} AND p.surname_sound = {s_sound} AND {has_first}
+        AND p.forename_sound = {f_sound} LIMIT 400)
+    UNION
+    (SELECT p.id FROM person p WHERE {has_last} AND p.surname_sound = {s_sound} AND {has_first}
+        AND p.forename_key = ANY({variants}) LIMIT 200)
+    UNION
+    (SELECT p.id FROM person p WHERE {has_last} AND p.surname_sound = {s_sound} AND {has_dob}
+        AND p.dob_year = {dob_year} LIMIT 200)
+    UNION
+    (SELECT p.id FROM person p WHERE {has_last} AND NOT {has_first} AND p.surname_key = {s} LIMIT 200)
+    UNION
+    (SELECT p.id FROM person p WHERE {has_last} AND NOT {has_first} AND p.surname_sound = {s_sound} LIMIT 200)
+    UNION
+    (SELECT p.id FROM person p WHERE {has_first} AND p.forename_sound = {f_sound}
+        AND p.surname_head = left({s}, 3) LIMIT 200)
+    UNION
+    (SELECT p.id FROM person p WHERE {has_first} AND p.forename_sound = {f_sound}
+        AND p.surname_tail = right({s}, 3) LIMIT 200)
+    UNION
+    (SELECT p.id FROM person p WHERE {has_first} AND p.forename_key = ANY({variants})
+        AND p.surname_head = left({s}, 3) LIMIT 200)
+    UNION
+    (SELECT p.id FROM person p WHERE {has_first} AND p.surname_sound = {f_sound}
+        AND p.forename_sound = {s_sound} LIMIT 100)
+    UNION
+    (SELECT a.person_id FROM person_alias a WHERE {has_last}
+        AND (a.surname_sound = {s_sound} OR a.surname_key = {s}) LIMIT 100)
+    UNION
+    (SELECT p.id FROM person p WHERE {has_dob} AND NOT {has_last} AND {has_place} AND p.dob_year = {dob_year}
+        AND ({dob_month} IS NULL OR p.dob_month = {dob_month}) AND ({dob_day} IS NULL OR p.dob_day = {dob_day})
         LIMIT 400)
     UNION
-    (SELECT p.id FROM person p, params q WHERE q.has_last AND p.surname_key % q.s
-        AND (NOT q.has_first OR p.forename_key = ANY(q.variants) OR p.forename_key % q.f
-             OR p.forename_sound = q.f_sound)
-        LIMIT 400)
+    (SELECT ph.person_id FROM person_phone ph WHERE ph.number_e164 = {phone} LIMIT 100)
     UNION
-    (SELECT p.id FROM person p, params q WHERE q.has_first AND p.surname_sound = q.f_sound
-        AND (p.forename_sound = q.s_sound OR p.forename_key % q.s) LIMIT 100)
+    (SELECT pa.person_id FROM person_address pa JOIN location l ON l.id = pa.location_id
+        WHERE l.postcode_key = {postcode} AND (NOT l.restricted OR sg_may_see_location(l.id)) LIMIT 200)
     UNION
-    (SELECT p.id FROM person p, params q WHERE q.has_first AND p.forename_key = ANY(q.variants)
-        AND p.surname_key % q.s LIMIT 200)
-    UNION
-    (SELECT a.person_id FROM person_alias a, params q WHERE q.has_last
-        AND (a.surname_sound = q.s_sound OR a.surname_key % q.s) LIMIT 100)
-    UNION
-    (SELECT p.id FROM person p, params q WHERE q.has_dob AND p.dob_year = q.dob_year
-        AND (q.dob_month IS NULL OR p.dob_month = q.dob_month) AND (q.dob_day IS NULL OR p.dob_day = q.dob_day)
-        AND (q.has_last OR q.has_first OR q.has_place) LIMIT 400)
-    UNION
-    (SELECT ph.person_id FROM person_phone ph, params q WHERE ph.number_e164 = q.phone LIMIT 100)
-    UNION
-    (SELECT pa.person_id FROM person_address pa JOIN location l ON l.id = pa.location_id, params q
-        WHERE l.postcode_key = q.postcode AND (NOT l.restricted OR sg_may_see_location(l.id)) LIMIT 200)
-    UNION
-    (SELECT pa.person_id FROM person_address pa JOIN location l ON l.id = pa.location_id, params q
-        WHERE q.outward IS NOT NULL AND l.postcode_key LIKE q.outward || '%'
-        AND (NOT l.restricted OR sg_may_see_location(l.id)) AND (q.has_last OR q.has_first) LIMIT 400)
+    (SELECT pa.person_id FROM person_address pa JOIN location l ON l.id = pa.location_id
+        WHERE l.postcode_key LIKE {outward} || '%' AND (NOT l.restricted OR sg_may_see_location(l.id))
+        AND ({has_last} OR {has_first}) LIMIT 400)
 )
 SELECT p.id, p.forename, p.surname, p.dob_year, p.dob_month, p.dob_day,
-       similarity(p.surname_key, q.s) AS s_sim,
-       similarity(p.forename_key, q.f) AS f_sim,
-       similarity(p.surname_key, q.f) AS swap_s_sim,
-       similarity(p.forename_key, q.s) AS swap_f_sim,
-       p.surname_sound = q.s_sound AS s_sound,
-       p.forename_sound = q.f_sound AS f_sound,
-       p.forename_key = ANY(q.variants) AS f_variant,
-       (p.surname_sound = q.f_sound AND p.forename_sound = q.s_sound) AS swapped_sound,
-       EXISTS (SELECT 1 FROM person_phone ph WHERE ph.person_id = p.id AND ph.number_e164 = q.phone) AS phone_hit,
-       EXISTS (SELECT 1 FROM person_address pa JOIN location l ON l.id = pa.location_id
-               WHERE pa.person_id = p.id AND (NOT l.restricted OR sg_may_see_location(l.id))
-               AND (l.postcode_key = q.postcode OR (q.outward IS NOT NULL AND l.postcode_key LIKE q.outward || '%'))
-              ) AS place_hit,
-       (SELECT max(greatest(similarity(a.surname_key, q.s),
-                            CASE WHEN a.surname_sound = q.s_sound THEN 0.8 ELSE 0 END))
+       similarity(p.surname_key, {s}) AS s_sim,
+       similarity(p.forename_key, {f}) AS f_sim,
+       similarity(p.surname_key, {f}) AS swap_s_sim,
+       similarity(p.forename_key, {s}) AS swap_f_sim,
+       p.surname_sound = {s_sound} AS s_sound,
+       p.forename_sound = {f_sound} AS f_sound,
+       p.forename_key = ANY({variants}) AS f_variant,
+       (p.surname_sound = {f_sound} AND p.forename_sound = {s_sound}) AS swapped_sound,
+       {phone} IS NOT NULL AND EXISTS (SELECT 1 FROM person_phone ph WHERE ph.person_id = p.id
+                                       AND ph.number_e164 = {phone}) AS phone_hit,
+       ({postcode} IS NOT NULL OR {outward} IS NOT NULL) AND EXISTS (
+           SELECT 1 FROM person_address pa JOIN location l ON l.id = pa.location_id
+           WHERE pa.person_id = p.id AND (NOT l.restricted OR sg_may_see_location(l.id))
+           AND (l.postcode_key = {postcode} OR l.postcode_key LIKE {outward} || '%')) AS place_hit,
+       (SELECT max(greatest(similarity(a.surname_key, {s}), CASE WHEN a.surname_sound = {s_sound} THEN 0.8 ELSE 0 END))
         FROM person_alias a WHERE a.person_id = p.id) AS alias_sim
-FROM candidates c JOIN person p ON p.id = c.id CROSS JOIN params q
+FROM candidates c JOIN person p ON p.id = c.id
 -- Row-level security already hides restricted people and addresses from anyone without a grant; the
 -- query says so too, so that a policy mistake alone cannot leak one.
 WHERE NOT p.restricted OR sg_may_see_person(p.id)
-"""
+""".format(**_TYPED)
 
 
 def _score(row: dict[str, object], q: ParsedQuery) -> tuple[float, list[str]]:
@@ -321,7 +337,7 @@ async def search_people(db: AsyncSession, query: str, *, limit: int = 20) -> lis
         "has_first": bool(first), "has_last": bool(last), "has_dob": q.dob_year is not None,
         "has_place": bool(q.postcode or q.outward or q.phone),
         "dob_year": q.dob_year, "dob_month": q.dob_month, "dob_day": q.dob_day,
-        "phone": q.phone or "", "postcode": q.postcode or "", "outward": q.outward,
+        "phone": q.phone, "postcode": q.postcode, "outward": q.outward,
     }
     rows = (await db.execute(text(_SQL), params)).mappings().all()
     results = []

@@ -1,0 +1,137 @@
+"""Person search latency on a seeded force, beside a plain ILIKE scan measured in the same run.
+
+Queries are made from real records of the force, typed the way a call handler would type them: with a
+typo, a nickname, the names swapped, a partial date of birth, a phone number in another format, or a
+postcode. For each, "found" means the person's true identity (kept apart by the generator) is among the
+top 20 results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import time
+
+import psycopg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safeguard.db.engine import make_engine, psycopg_dsn
+from safeguard.db.session import set_force_context
+from safeguard.people.search import search_people
+
+KINDS = ["exact", "typo", "nickname", "swapped", "partial dob", "phone", "postcode"]
+NICK = {"William": "Bill", "Robert": "Bob", "Elizabeth": "Liz", "Jonathan": "Jon", "Michael": "Mike",
+        "Thomas": "Tom", "Daniel": "Danny", "Christopher": "Chris", "Mohammed": "Mo", "Katherine": "Kate"}
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    if len(word) < 4:
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+
+
+def make_queries(admin_url: str, force_code: str, count: int, seed: int = 11) -> list[tuple[str, str, set[int]]]:
+    """(kind, query, ids of every record of the same true identity)."""
+    rng = random.Random(seed)
+    with psycopg.connect(psycopg_dsn(admin_url)) as conn:
+        force_id = conn.execute("SELECT id FROM force WHERE code = %s", (force_code,)).fetchone()[0]  # type: ignore[index]
+        bounds = conn.execute("SELECT min(id), max(id) FROM person WHERE force_id = %s", (force_id,)).fetchone()
+        queries = []
+        while len(queries) < count:
+            pid = rng.randint(bounds[0], bounds[1])  # type: ignore[index]
+            row = conn.execute(
+                "SELECT p.forename, p.surname, p.dob_year, p.dob_month, p.dob_day, "
+                "(SELECT number_e164 FROM person_phone WHERE person_id = p.id LIMIT 1), "
+                "(SELECT l.postcode FROM person_address pa JOIN location l ON l.id = pa.location_id "
+                " WHERE pa.person_id = p.id AND pa.to_date IS NULL LIMIT 1), "
+                "(SELECT array_agg(t2.person_id) FROM synth.true_identity t1 JOIN synth.true_identity t2 "
+                " ON t2.identity_id = t1.identity_id WHERE t1.person_id = p.id) "
+                "FROM person p WHERE p.id = %s AND NOT p.restricted", (pid,)).fetchone()
+            if row is None:
+                continue
+            forename, surname, y, m, _day, phone, postcode, same = row
+            kind = KINDS[len(queries) % len(KINDS)]
+            if kind == "exact":
+                q = f"{forename} {surname}"
+            elif kind == "typo":
+                q = f"{forename} {_typo(surname, rng)}"
+            elif kind == "nickname":
+                q = f"{NICK.get(forename, forename)} {surname}"
+            elif kind == "swapped":
+                q = f"{surname} {forename}"
+            elif kind == "partial dob":
+                if y is None:
+                    continue
+                q = f"{forename} {surname} {m or 1}/{y}" if m else f"{forename} {surname} {y}"
+            elif kind == "phone":
+                if not phone:
+                    continue
+                q = "0" + phone[3:7] + " " + phone[7:]
+            else:
+                if not postcode:
+                    continue
+                q = f"{surname} {postcode.replace(' ', '').lower()}"
+            queries.append((kind, q, set(same)))
+    return queries
+
+
+async def _time_search(app_url: str, force_id: int, queries: list[tuple[str, str, set[int]]],
+                       use_ilike: bool) -> tuple[list[float], dict[str, list[bool]]]:
+    engine = make_engine(app_url, pool_size=1)
+    latencies: list[float] = []
+    found: dict[str, list[bool]] = {kind: [] for kind in KINDS}
+    try:
+        async with AsyncSession(engine) as db:
+            for kind, query, same in queries:
+                async with db.begin():
+                    await set_force_context(db, force_id)
+                    started = time.perf_counter()
+                    if use_ilike:
+                        words = [w for w in query.split() if w.isalpha()]
+                        pattern = "%" + "%".join(words) + "%" if words else query
+                        rows = (await db.execute(text(
+                            "SELECT id FROM person WHERE (forename || ' ' || surname) ILIKE :p "
+                            "OR (surname || ' ' || forename) ILIKE :p LIMIT 20"), {"p": pattern})).scalars().all()
+                        ids = set(rows)
+                    else:
+                        ids = {r.id for r in await search_people(db, query)}
+                    latencies.append((time.perf_counter() - started) * 1000)
+                found[kind].append(bool(ids & same))
+    finally:
+        await engine.dispose()
+    return latencies, found
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+
+def run(admin_url: str, app_url: str, force_code: str, count: int = 700) -> str:
+    queries = make_queries(admin_url, force_code, count)
+    with psycopg.connect(psycopg_dsn(admin_url)) as conn:
+        force_id = conn.execute("SELECT id FROM force WHERE code = %s", (force_code,)).fetchone()[0]  # type: ignore[index]
+        people = conn.execute("SELECT count(*) FROM person WHERE force_id = %s", (force_id,)).fetchone()[0]  # type: ignore[index]
+    results = {}
+    for name, ilike in (("Safeguard search", False), ("baseline: plain ILIKE scan on names", True)):
+        asyncio.run(_time_search(app_url, force_id, queries[:20], ilike))  # warm the cache
+        results[name] = asyncio.run(_time_search(app_url, force_id, queries, ilike))
+    lines = [f"{len(queries)} queries against {people:,} person records, one at a time, as the application role "
+             "(row-level security on). Target: p99 under 50 ms.", "",
+             "| method | p50 ms | p95 ms | p99 ms | max ms | found in top 20 |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, (latencies, found) in results.items():
+        hits = sum(sum(v) for v in found.values()) / sum(len(v) for v in found.values())
+        lines.append(f"| {name} | {statistics.median(latencies):.1f} | {_pct(latencies, 0.95):.1f} | "
+                     f"{_pct(latencies, 0.99):.1f} | {max(latencies):.1f} | {hits:.0%} |")
+    lines += ["", "| query kind | " + " | ".join(results) + " |", "| --- |" + " ---: |" * len(results)]
+    for kind in KINDS:
+        cells = []
+        for _, found in results.values():
+            values = found[kind]
+            cells.append(f"{sum(values)}/{len(values)}")
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
