@@ -9,7 +9,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import subprocess
 import sys
 from pathlib import Path
 
@@ -40,6 +39,7 @@ def main() -> int:
     parser.add_argument("--seed-size", default="large", choices=["demo", "small", "large"])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--search-queries", type=int, default=700)
     args = parser.parse_args()
 
     import http_bench
@@ -63,11 +63,13 @@ def main() -> int:
         http_bench.markdown(http_bench.run(args.requests, args.concurrency), args.concurrency),
         "",
     ]
-    seed_script = ROOT / "bench" / "seed_bench.py"
-    if seed_script.exists():
-        result = subprocess.run([sys.executable, str(seed_script), "--size", args.seed_size],
-                                capture_output=True, text=True, check=True)
-        sections += [f"## Seeding the `{args.seed_size}` synthetic force", "", result.stdout.strip(), ""]
+    import search_bench
+    import seed_bench
+
+    seeding, searching = seed_bench.run(
+        args.seed_size, then=lambda admin, app: search_bench.run(admin, app, "BENCH", args.search_queries))
+    sections += [f"## Seeding the `{args.seed_size}` synthetic force", "", seeding, "",
+                 f"## Person search on the `{args.seed_size}` force", "", searching, ""]
     out = ROOT / "docs" / "benchmarks.md"
     out.write_text("\n".join(sections))
     print(out.read_text())

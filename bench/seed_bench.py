@@ -9,6 +9,7 @@ import argparse
 import itertools
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -43,7 +44,9 @@ def _insert_baseline(admin_url: str) -> tuple[int, float]:
         return len(rows), time.perf_counter() - started
 
 
-def run(size: str) -> str:
+def run(size: str, then: Callable[[str, str], str] | None = None) -> tuple[str, str]:
+    """Seed a force of this size on a throwaway server; `then(admin_url, app_url)` runs on it afterwards."""
+    after = ""
     with tempfile.TemporaryDirectory(prefix="sg-seed-") as tmp:
         server = EmbeddedPostgres(Path(tmp) / "data", settings=EMBEDDED_SETTINGS)
         server.acquire()
@@ -52,6 +55,8 @@ def run(size: str) -> str:
             admin = server.url(database="safeguard")
             migrate.upgrade(admin, app_role="safeguard_app")
             report = seed_force(admin, size=size, seed=1, force_code="BENCH")
+            if then is not None:
+                after = then(admin, server.url(user="safeguard_app", database="safeguard"))
             baseline_rows, baseline_seconds = _insert_baseline(admin)
         finally:
             server.release()
@@ -72,10 +77,10 @@ def run(size: str) -> str:
         f"| baseline: executemany INSERT of {baseline_rows:,} person rows, generation excluded | {baseline_rows:,} | "
         f"{baseline_seconds:.1f} | {baseline_rows / baseline_seconds:,.0f} |",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines), after
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", default="large", choices=["demo", "small", "large"])
-    print(run(parser.parse_args().size))
+    print(run(parser.parse_args().size)[0])
