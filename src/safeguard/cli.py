@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,6 +22,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
+import_app = typer.Typer(help="Load data from legacy systems.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 
 console = Console()
 err = Console(stderr=True)
@@ -263,3 +266,41 @@ def users_create(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     console.print(f"Created {username} ({role}).")
+
+
+@import_app.command("people")
+def import_people_command(
+    file: Annotated[Path, typer.Argument(help="CSV with headers source_ref,forename,surname,middle_names,"
+                                               "date_of_birth,gender,phone,address,town,postcode.")],
+    force: Annotated[str | None, typer.Option("--force", help="Force code (default: the only force).")] = None,
+    rejects: Annotated[Path | None, typer.Option(help="Where to write refused rows (default: FILE.rejects.csv).")]
+    = None,
+) -> None:
+    """Load people from a legacy system. Good rows load; refused rows go to a reject file with the reason."""
+    from safeguard.auth.tokens import force_by_code
+    from safeguard.db.session import session_scope
+    from safeguard.imports.csvfiles import CsvShapeError
+    from safeguard.imports.people import ImportReport, import_people, write_rejects
+
+    if not file.is_file():
+        err.print(f"[red]There is no file at {file}.[/red]")
+        raise typer.Exit(2)
+    reject_path = rejects or file.with_name(file.stem + ".rejects.csv")
+
+    async def run() -> tuple[ImportReport, list[tuple[int, str, dict[str, str]]]]:
+        async with session_scope(_urls().app) as db:
+            found = await force_by_code(db, force)
+            return await import_people(db, file.read_bytes(), filename=file.name, force_id=found.id,
+                                       imported_by="command line")
+
+    try:
+        report, rejected = asyncio.run(run())
+    except (CsvShapeError, ValueError) as exc:
+        err.print(f"[red]Nothing was imported. {exc}[/red]")
+        raise typer.Exit(2) from exc
+    if rejected:
+        write_rejects(reject_path, rejected)
+    console.print(f"Loaded {report.loaded}, unchanged {report.unchanged} (already imported), "
+                  f"refused {report.rejected}.")
+    if rejected:
+        console.print(f"Refused rows, each with its line number and reason: {reject_path}")

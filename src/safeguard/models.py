@@ -5,6 +5,7 @@ from safeguard.auth.models import ApiToken, Team, User, UserSession
 from safeguard.contact.models import Contact, Incident, IncidentPerson
 from safeguard.db.base import Base
 from safeguard.force.models import Area, Force
+from safeguard.imports.models import ImportBatch, ImportRejection, SourceRecord
 from safeguard.people.models import (
     Location,
     Person,
@@ -18,7 +19,27 @@ from safeguard.people.models import (
 metadata = Base.metadata
 
 __all__ = [
-    "ApiToken", "Area", "AuditChainHead", "AuditEvent", "Base", "Contact", "Force", "Incident", "IncidentPerson",
-    "Location", "Person", "PersonAddress", "PersonAlias", "PersonPhone", "Relationship", "RestrictedAccess", "Team",
-    "User", "UserSession", "metadata",
+    "ApiToken",
+    "Area",
+    "AuditChainHead",
+    "AuditEvent",
+    "Base",
+    "Contact",
+    "Force",
+    "ImportBatch",
+    "ImportRejection",
+    "Incident",
+    "IncidentPerson",
+    "Location",
+    "Person",
+    "PersonAddress",
+    "PersonAlias",
+    "PersonPhone",
+    "Relationship",
+    "RestrictedAccess",
+    "SourceRecord",
+    "Team",
+    "User",
+    "UserSession",
+    "metadata",
 ]
