@@ -110,15 +110,19 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
 
-def run(admin_url: str, app_url: str, force_code: str, count: int = 700) -> str:
+def run(admin_url: str, app_url: str, force_code: str, count: int = 700, baseline_count: int = 140) -> str:
     queries = make_queries(admin_url, force_code, count)
     with psycopg.connect(psycopg_dsn(admin_url)) as conn:
         force_id = conn.execute("SELECT id FROM force WHERE code = %s", (force_code,)).fetchone()[0]  # type: ignore[index]
         people = conn.execute("SELECT count(*) FROM person WHERE force_id = %s", (force_id,)).fetchone()[0]  # type: ignore[index]
     results = {}
-    for name, ilike in (("Safeguard search", False), ("baseline: plain ILIKE scan on names", True)):
-        asyncio.run(_time_search(app_url, force_id, queries[:20], ilike))  # warm the cache
-        results[name] = asyncio.run(_time_search(app_url, force_id, queries, ilike))
+    # The baseline scans the whole table for every query, so it gets the first queries only (every kind
+    # is represented, in turn).
+    for name, ilike, subset in (("Safeguard search", False, queries),
+                                (f"baseline: plain ILIKE scan on names (first {baseline_count} queries)", True,
+                                 queries[:baseline_count])):
+        asyncio.run(_time_search(app_url, force_id, subset[:20], ilike))  # warm the cache
+        results[name] = asyncio.run(_time_search(app_url, force_id, subset, ilike))
     lines = [f"{len(queries)} queries against {people:,} person records, one at a time, as the application role "
              "(row-level security on). Target: p99 under 50 ms.", "",
              "| method | p50 ms | p95 ms | p99 ms | max ms | found in top 20 |",
