@@ -17,7 +17,9 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguard.db.base import Base, ForceOwned, utcnow_column
@@ -75,6 +77,10 @@ class Person(ForceOwned, Base):
     dob_day: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     gender: Mapped[str] = mapped_column(String(12), default="unknown", server_default="unknown")
     restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # Set when an analyst merged this record into another. The record is kept, so that the merge can be
+    # undone exactly; search and the person page lead to the surviving record instead.
+    merged_into_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("person.id"), nullable=True,
+                                                       index=True)
     created_at: Mapped[datetime] = utcnow_column()
     # Search keys, kept by PostgreSQL itself: lower-case names for trigram matching, and Double
     # Metaphone codes so that "Smyth" finds "Smith".
@@ -173,3 +179,88 @@ class RestrictedAccess(ForceOwned, Base):
     reason: Mapped[str] = mapped_column(String(500))
     granted_at: Mapped[datetime] = utcnow_column()
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+MARKER_SUBJECTS = ("person", "location", "phone")
+DUPLICATE_STATUSES = ("pending", "confirmed", "rejected")
+
+
+class Marker(ForceOwned, Base):
+    """A warning marker on a person, an address or a phone number, with when it applies and who set it.
+
+    The kinds a force uses are configurable (`force.settings["marker_kinds"]`); the defaults are in
+    `safeguard.people.markers`.
+    """
+
+    __tablename__ = "marker"
+    __table_args__ = (
+        CheckConstraint("num_nonnulls(person_id, location_id, phone_e164) = 1", name="one_subject"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
+        Index("ix_marker_phone", "phone_e164"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("person.id"), nullable=True, index=True)
+    location_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("location.id"), nullable=True,
+                                                    index=True)
+    phone_e164: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    set_by_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("app_user.id"), nullable=True)
+    set_by: Mapped[str] = mapped_column(String(140))
+    set_at: Mapped[datetime] = utcnow_column()
+    ended_by: Mapped[str | None] = mapped_column(String(140), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+
+
+class DuplicateCandidate(ForceOwned, Base):
+    """Two person records that the linkage job thinks may be one person, waiting for an analyst."""
+
+    __tablename__ = "duplicate_candidate"
+    __table_args__ = (
+        CheckConstraint("person_a_id < person_b_id", name="ordered_pair"),
+        CheckConstraint(f"status IN {DUPLICATE_STATUSES!r}", name="status_known"),
+        UniqueConstraint("person_a_id", "person_b_id", name="uq_duplicate_candidate_pair"),
+        Index("ix_duplicate_candidate_queue", "status", "match_probability"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    person_a_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id"), index=True)
+    person_b_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id"), index=True)
+    match_probability: Mapped[float] = mapped_column(Float)
+    # What agreed and what did not, field by field, as the linkage model saw it.
+    evidence: Mapped[dict[str, object]] = mapped_column(JSONB, default=dict, server_default="{}")
+    found_by: Mapped[str] = mapped_column(String(140))
+    found_at: Mapped[datetime] = utcnow_column()
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(140), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+
+
+class PersonMerge(ForceOwned, Base):
+    """One merge of a person record into another: who decided, when and why, and exactly what moved.
+
+    `moved` lists, table by table, the ids of the rows that were repointed from the merged record to the
+    surviving one, and `created` the rows the merge added; unmerging moves exactly those back and removes
+    exactly those, so the earlier state is restored.
+    """
+
+    __tablename__ = "person_merge"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id"), index=True)
+    merged_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id"), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("duplicate_candidate.id"),
+                                                     nullable=True)
+    moved: Mapped[dict[str, list[int]]] = mapped_column(JSONB)
+    created: Mapped[dict[str, list[int]]] = mapped_column(JSONB)
+    decided_by: Mapped[str] = mapped_column(String(140))
+    decided_at: Mapped[datetime] = utcnow_column()
+    reason: Mapped[str] = mapped_column(String(1000))
+    unmerged_by: Mapped[str | None] = mapped_column(String(140), nullable=True)
+    unmerged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    unmerge_reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
