@@ -191,10 +191,12 @@ def create_app(settings: Settings | None = None,
     from safeguard.auth.api import router as auth_api
     from safeguard.auth.views import router as auth_views
     from safeguard.people.api import router as people_api
+    from safeguard.people.duplicate_views import router as duplicate_views
     from safeguard.people.views import router as people_views
     from safeguard.web.views import router as web_views
 
-    for router in (web_views, auth_views, auth_api, audit_views, people_views, people_api):
+    # The duplicate pages come before /people/{person_id}, which would otherwise claim /people/duplicates.
+    for router in (web_views, auth_views, auth_api, audit_views, duplicate_views, people_views, people_api):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 

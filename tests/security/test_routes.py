@@ -25,7 +25,7 @@ from safeguard.auth.models import ApiToken
 from safeguard.auth.permissions import ROLES, TOKEN_SCOPES, P
 from safeguard.auth.tokens import create_token
 from safeguard.db.session import set_force_context
-from safeguard.people.models import Person
+from safeguard.people.models import DuplicateCandidate, Person, PersonMerge
 from safeguard.web.deps import Public, Requires
 from tests.conftest import ForceData, csrf_from, make_settings, make_user, sign_in
 
@@ -245,9 +245,18 @@ async def test_every_page_as_every_role(role: str, client: httpx.AsyncClient, db
                                         force_a: ForceData) -> None:
     await set_force_context(db, force_a.id)
     person = Person(force_id=force_a.id, forename="Sample", surname="Person")
-    db.add(person)
+    other = Person(force_id=force_a.id, forename="Sample", surname="Persson")
+    db.add_all([person, other])
     await db.flush()
-    samples: dict[str, object] = {"person_id": person.id}
+    pair = DuplicateCandidate(force_id=force_a.id, person_a_id=person.id, person_b_id=other.id,
+                              match_probability=0.9, found_by="sample")
+    db.add(pair)
+    await db.flush()
+    merge = PersonMerge(force_id=force_a.id, survivor_id=person.id, merged_id=other.id, candidate_id=pair.id,
+                        moved={}, created={}, decided_by="sample", reason="sample")
+    db.add(merge)
+    await db.flush()
+    samples: dict[str, object] = {"person_id": person.id, "candidate_id": pair.id, "merge_id": merge.id}
     staff = await make_user(db, force_a, role)
     assert (await sign_in(client, staff)).status_code == 303
     pages = _page_routes(_app())

@@ -17,6 +17,7 @@ class P(StrEnum):
     ACCOUNT_VIEW = "account:view"
     PERSON_READ = "people:read"
     PERSON_WRITE = "people:write"
+    PERSON_MERGE = "people:merge"
     INCIDENT_READ = "incidents:read"
     INCIDENT_WRITE = "incidents:write"
     CONTACT_READ = "contacts:read"
@@ -60,7 +61,8 @@ ROLES: dict[str, Role] = {
         Role("ppu_investigator", "PPU investigator", _BASE | {P.PERSON_READ, P.PERSON_WRITE, P.INCIDENT_READ,
              P.INCIDENT_WRITE, P.CRIME_READ, P.CRIME_WRITE, P.RISK_READ, P.RISK_WRITE, P.SAFEGUARDING_READ,
              P.SAFEGUARDING_WRITE, P.TARGETS_READ, P.OPERATION_READ}, "Investigations"),
-        Role("analyst", "Analyst", _BASE | {P.PERSON_READ, P.PERSON_WRITE, P.INCIDENT_READ, P.CRIME_READ,
+        Role("analyst", "Analyst", _BASE | {P.PERSON_READ, P.PERSON_WRITE, P.PERSON_MERGE,
+             P.INCIDENT_READ, P.CRIME_READ,
              P.TARGETS_READ, P.REPORT_READ}, "Analysis"),
         Role("operation_lead", "Operation lead", _BASE | {P.PERSON_READ, P.INCIDENT_READ, P.CRIME_READ,
              P.TARGETS_READ, P.OPERATION_READ, P.OPERATION_WRITE, P.REPORT_READ}, "Operations"),
