@@ -192,11 +192,13 @@ def create_app(settings: Settings | None = None,
     from safeguard.auth.views import router as auth_views
     from safeguard.people.api import router as people_api
     from safeguard.people.duplicate_views import router as duplicate_views
+    from safeguard.people.lookup_views import router as lookup_views
     from safeguard.people.views import router as people_views
     from safeguard.web.views import router as web_views
 
-    # The duplicate pages come before /people/{person_id}, which would otherwise claim /people/duplicates.
-    for router in (web_views, auth_views, auth_api, audit_views, duplicate_views, people_views, people_api):
+    # These come before /people/{person_id}, which would otherwise claim /people/duplicates and the like.
+    for router in (web_views, auth_views, auth_api, audit_views, duplicate_views, lookup_views, people_views,
+                   people_api):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 

@@ -43,6 +43,7 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "/", P.HOME_VIEW),
     NavItem("People", "/people", P.PERSON_READ),
+    NavItem("Caller history", "/people/history", P.PERSON_READ),
     NavItem("Duplicates", "/people/duplicates", P.PERSON_MERGE),
     NavItem("Audit", "/audit", P.AUDIT_READ),
     NavItem("Users", "/admin/users", P.USER_ADMIN),

@@ -1,0 +1,122 @@
+"""History at a glance: what the force knows about a phone number, on one screen, for the control room.
+
+Given the caller's number: the people linked to it, the markers on the number, on those people and on
+their addresses, and their incidents in the last twelve months. A restricted person linked to the number
+is shown as "Restricted person", with nothing else about them; a restricted address as "Restricted
+address". Every person shown is an audited read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safeguard.audit import service as audit
+from safeguard.auth.actor import Actor
+from safeguard.contact.models import Incident, IncidentPerson
+from safeguard.people import markers
+from safeguard.people.markers import MarkerView
+from safeguard.people.models import Location, Person, PersonAddress, PersonPhone
+from safeguard.people.relationships import RESTRICTED_PERSON
+from safeguard.people.service import RESTRICTED_ADDRESS, address_text, may_see
+
+INCIDENT_WINDOW = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class GlanceAddress:
+    text: str
+    markers: list[MarkerView]
+
+
+@dataclass(frozen=True)
+class GlanceIncident:
+    id: int
+    reference: str
+    occurred_at: datetime
+    role: str
+    da_related: bool
+    address: str
+
+
+@dataclass(frozen=True)
+class GlancePerson:
+    """A person linked to the number; `id` is None when the person is restricted and withheld."""
+
+    id: int | None
+    display_name: str
+    date_of_birth: str | None = None
+    markers: list[MarkerView] = field(default_factory=list)
+    addresses: list[GlanceAddress] = field(default_factory=list)
+    incidents: list[GlanceIncident] = field(default_factory=list)
+
+    @property
+    def withheld(self) -> bool:
+        return self.id is None
+
+
+@dataclass(frozen=True)
+class Glance:
+    number: str  # E.164
+    number_markers: list[MarkerView]
+    people: list[GlancePerson]
+
+
+async def _address(db: AsyncSession, location_id: int | None) -> GlanceAddress:
+    location = await db.get(Location, location_id) if location_id is not None else None
+    if location is None:  # row-level security withheld it: a refuge, say
+        return GlanceAddress(RESTRICTED_ADDRESS, [])
+    return GlanceAddress(address_text(location), (await markers.markers_for(db, location_id=location.id)).active)
+
+
+async def _person(db: AsyncSession, actor: Actor, person_id: int, since: datetime) -> GlancePerson:
+    person = await db.get(Person, person_id)
+    # A merged record leads to the record it was merged into.
+    seen: set[int] = set()
+    while person is not None and person.merged_into_id is not None and person.id not in seen:
+        seen.add(person.id)
+        person = await db.get(Person, person.merged_into_id)
+    if person is None or (person.restricted and not await may_see(db, actor, person_id=person.id)):
+        return GlancePerson(None, RESTRICTED_PERSON)
+    await audit.record_read(db, actor, "person", person.id, reason="history at a glance")
+    today = date.today()
+    addresses = [await _address(db, location_id) for location_id in await db.scalars(
+        select(PersonAddress.location_id).where(
+            PersonAddress.person_id == person.id,
+            (PersonAddress.to_date.is_(None)) | (PersonAddress.to_date >= today))
+        .order_by(PersonAddress.from_date.desc().nulls_last()))]
+    rows = await db.execute(
+        select(Incident, IncidentPerson.role, Location)
+        .join(IncidentPerson, IncidentPerson.incident_id == Incident.id)
+        .outerjoin(Location, Location.id == Incident.location_id)
+        .where(IncidentPerson.person_id == person.id, Incident.occurred_at >= since)
+        .order_by(Incident.occurred_at.desc()))
+    incidents = [GlanceIncident(incident.id, incident.reference, incident.occurred_at, role, incident.da_related,
+                                address_text(location) if incident.location_id is not None else "Not recorded")
+                 for incident, role, location in rows]
+    return GlancePerson(person.id, person.display_name, person.date_of_birth,
+                        (await markers.markers_for(db, person_id=person.id)).active, addresses, incidents)
+
+
+async def history_for_number(db: AsyncSession, actor: Actor, number: str, *, now: datetime | None = None
+                             ) -> Glance:
+    """Everything linked to a phone number. Raises `markers.MarkerRefused` if the number is not valid."""
+    e164 = markers.parse_phone(number)
+    since = (now or datetime.now(UTC)) - INCIDENT_WINDOW
+    # Phone rows are not themselves restricted, so a restricted person's number is found here and the
+    # person is then withheld: the handler learns that someone restricted is linked, and nothing more.
+    person_ids = list(dict.fromkeys(await db.scalars(
+        select(PersonPhone.person_id).where(PersonPhone.number_e164 == e164).order_by(PersonPhone.person_id))))
+    people = [await _person(db, actor, person_id, since) for person_id in person_ids]
+    unique: dict[int | None, GlancePerson] = {}
+    withheld = [p for p in people if p.withheld]
+    for person in people:
+        if not person.withheld:
+            unique.setdefault(person.id, person)
+    await audit.record(db, action="phone.history_viewed", actor=actor, object_type="phone", object_id=e164,
+                       details={"people": len(unique), "withheld": len(withheld)})
+    return Glance(e164, (await markers.markers_for(db, phone=e164)).active,
+                  list(unique.values()) + withheld[:1])

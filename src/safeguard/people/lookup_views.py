@@ -1,0 +1,115 @@
+"""History at a glance for a phone number, and the exports of a person's record and of search results.
+
+Registered before `/people/{person_id}`, which would otherwise claim `/people/history` and
+`/people/export.csv`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from safeguard.auth.actor import Actor
+from safeguard.auth.permissions import P
+from safeguard.people import exports, glance, service
+from safeguard.people.markers import MarkerRefused, MarkerView
+from safeguard.people.schemas import MarkerOut
+from safeguard.people.search import search_people
+from safeguard.web.deps import DbSession, Requires
+from safeguard.web.templating import render
+
+router = APIRouter()
+
+
+class GlanceIncidentOut(BaseModel):
+    id: int
+    reference: str
+    occurred_at: datetime
+    role: str
+    da_related: bool
+    address: str
+
+
+class GlanceAddressOut(BaseModel):
+    address: str = Field(description='"Restricted address" when the address is withheld from you')
+    markers: list[MarkerOut]
+
+
+class GlancePersonOut(BaseModel):
+    id: int | None = Field(description="None when the person is restricted and withheld from you")
+    display_name: str = Field(description='"Restricted person" when withheld')
+    date_of_birth: str | None
+    withheld: bool
+    markers: list[MarkerOut]
+    addresses: list[GlanceAddressOut]
+    incidents: list[GlanceIncidentOut] = Field(description="Incidents in the last 12 months, newest first")
+
+
+class GlanceOut(BaseModel):
+    number: str = Field(description="The number in E.164")
+    number_markers: list[MarkerOut]
+    people: list[GlancePersonOut]
+
+    @classmethod
+    def from_glance(cls, found: glance.Glance) -> GlanceOut:
+        def marker(m: MarkerView) -> MarkerOut:
+            return MarkerOut(id=m.id, kind=m.kind, label=m.label, note=m.note, starts_on=m.starts_on,
+                             ends_on=m.ends_on, set_by=m.set_by)
+
+        return cls(number=found.number, number_markers=[marker(m) for m in found.number_markers], people=[
+            GlancePersonOut(id=p.id, display_name=p.display_name, date_of_birth=p.date_of_birth,
+                            withheld=p.withheld, markers=[marker(m) for m in p.markers],
+                            addresses=[GlanceAddressOut(address=a.text, markers=[marker(m) for m in a.markers])
+                                       for a in p.addresses],
+                            incidents=[GlanceIncidentOut(**vars(i)) for i in p.incidents])
+            for p in found.people])
+Reader = Annotated[Actor, Depends(Requires(P.PERSON_READ))]
+Number = Annotated[str, Query(max_length=40)]
+
+
+def _csv(body: str, filename: str) -> Response:
+    return Response(body, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+@router.get("/people/history")
+async def history_page(request: Request, db: DbSession, actor: Reader, number: Number = "") -> Response:
+    found, error = None, None
+    if number.strip():
+        try:
+            found = await glance.history_for_number(db, actor, number)
+        except MarkerRefused as refused:
+            error = refused.errors.get("phone", str(refused))
+    return render(request, "people/history.html", {"number": number, "glance": found,
+                                                   "errors": {"number": error} if error else {}},
+                  status_code=400 if error else 200)
+
+
+@router.get("/api/v1/people/history", response_model=GlanceOut)
+async def history_api(db: DbSession, actor: Reader, number: Number) -> GlanceOut:
+    try:
+        found = await glance.history_for_number(db, actor, number)
+    except MarkerRefused as refused:
+        raise HTTPException(422, refused.errors.get("phone", str(refused))) from None
+    return GlanceOut.from_glance(found)
+
+
+@router.get("/people/export.csv")
+async def export_search(db: DbSession, actor: Reader, q: Annotated[str, Query(min_length=1, max_length=200)]
+                        ) -> Response:
+    results = await search_people(db, q)
+    return _csv(await exports.search_results(db, actor, q, results), "people-search.csv")
+
+
+@router.get("/people/{person_id}/export.csv")
+async def export_person(person_id: Annotated[int, Path(ge=1, le=2**62)], db: DbSession, actor: Reader
+                        ) -> Response:
+    try:
+        body = await exports.person_record(db, actor, person_id)
+    except service.PersonNotFound:
+        raise HTTPException(404, "There is no person with that number in your force.") from None
+    return _csv(body, f"person-{person_id}.csv")
