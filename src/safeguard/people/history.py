@@ -16,9 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from safeguard.auth.actor import Actor
 from safeguard.contact.models import Contact, Incident, IncidentPerson
 from safeguard.force.models import Force
 from safeguard.people.models import Person
+from safeguard.people.service import may_see
+
+# A chain of merges longer than this is a fault in the data, not a history to follow.
+MERGE_CHAIN_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,30 @@ class Flag:
     code: str
     label: str
     detail: str
+
+
+async def visible_person(db: AsyncSession, actor: Actor, person_id: int) -> Person | None:
+    """The person record if this actor may see it: row-level security hides other forces' people and
+    restricted people without a grant, and the code checks the grant too."""
+    # A query rather than `db.get`, so that the database (and its row-level security) always answers.
+    person = await db.scalar(select(Person).where(Person.id == person_id).execution_options(populate_existing=True))
+    if person is None or (person.restricted and not await may_see(db, actor, person_id=person_id)):
+        return None
+    return person
+
+
+async def surviving_record(db: AsyncSession, actor: Actor, person_id: int) -> int | None:
+    """When this record was merged into another, the id of the record that survives (following a chain of
+    merges), provided this actor may see both; otherwise None."""
+    person = await visible_person(db, actor, person_id)
+    survivor: Person | None = None
+    seen = {person_id}
+    while person is not None and person.merged_into_id is not None and len(seen) <= MERGE_CHAIN_LIMIT:
+        if person.merged_into_id in seen:
+            return None
+        seen.add(person.merged_into_id)
+        person = survivor = await visible_person(db, actor, person.merged_into_id)
+    return survivor.id if survivor is not None and survivor.merged_into_id is None else None
 
 
 async def rules_for(db: AsyncSession, force_id: int) -> FlagRules:
