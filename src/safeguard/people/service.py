@@ -43,7 +43,8 @@ async def read_person(db: AsyncSession, actor: Actor, person_id: int, *, reason:
     Row-level security confines the query to the actor's force, and hides a restricted person (a refuge
     resident, an officer who is a victim) from anyone without a grant for them.
     """
-    person = await db.get(Person, person_id)
+    # A query, not the session's identity map, so that row-level security always decides.
+    person = (await db.scalars(select(Person).where(Person.id == person_id))).first()
     # Row-level security hides a restricted person from anyone without a grant; the code checks too.
     if person is None or (person.restricted and not await may_see(db, actor, person_id=person_id)):
         raise PersonNotFound(person_id)
