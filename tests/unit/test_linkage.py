@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 
 from safeguard.imports.csvfiles import neutralise
-from safeguard.people.linkage import COLUMNS, DedupeReport, dedupe_csv, normalise_phone, soundex
+from safeguard.people.linkage import (
+    COLUMNS,
+    EVIDENCE_FIELDS,
+    DedupeReport,
+    PersonRecord,
+    dedupe_csv,
+    normalise_phone,
+    score_records,
+    soundex,
+)
 
 FORENAMES = {
     "M": ["William", "Robert", "James", "Thomas", "Michael", "Daniel", "Oliver", "George", "Harry", "Jack", "Noah",
@@ -282,3 +291,41 @@ def test_soundex() -> None:
     assert soundex("Robert") == soundex("Rupert") == "R163"
     assert soundex("Ashcraft") == "A261" and soundex("Tymczak") == "T522" and soundex("Lee") == "L000"
     assert soundex("O'Brien") == "O165" and soundex("--") is None
+
+
+def _records(rows: list[list[str]]) -> list[PersonRecord]:
+    records = []
+    for n, (_, forename, surname, dob, gender, address, postcode, phone) in enumerate(rows, start=1):
+        year, month, day = (int(part) for part in dob.split("-")) if dob else (None, None, None)
+        records.append(PersonRecord(n * 10, forename, surname, year, month, day, gender, address, postcode, phone))
+    return records
+
+
+def test_score_records_links_pairs_with_evidence_in_words() -> None:
+    rows, truth = make_people()
+    records = _records(rows)
+    identity = {record.id: truth[row[0]] for record, row in zip(records, rows, strict=True)}
+    report = score_records(records, threshold=0.95)
+    assert report.records == len(records) and report.pairs_scored > 0 and report.threshold == 0.95
+    assert report.pairs, "no pairs found"
+    probabilities = [pair.match_probability for pair in report.pairs]
+    assert probabilities == sorted(probabilities, reverse=True) and min(probabilities) >= 0.95
+    assert all(pair.id_a < pair.id_b for pair in report.pairs)
+    right = sum(identity[pair.id_a] == identity[pair.id_b] for pair in report.pairs)
+    assert right / len(report.pairs) >= 0.9
+    labels = {field: {pair.evidence[field] for pair in report.pairs} for field in EVIDENCE_FIELDS.values()}
+    assert all(list(pair.evidence) == list(EVIDENCE_FIELDS.values()) for pair in report.pairs)
+    assert "exact" in labels["date_of_birth"] and "same" in labels["gender"]
+    assert labels["forename"] <= {"missing on one or both records", "exact", "swapped with the surname",
+                                  "similar (Jaro-Winkler ≥ 0.92)", "nickname of the same name (e.g. Bill and William)",
+                                  "alike (Jaro-Winkler ≥ 0.8)", "one letter wrong, missing or swapped",
+                                  "initial only, agrees"}  # never "different": the household guard
+
+
+def test_score_records_edge_cases() -> None:
+    one = PersonRecord(1, "Ann", "Lee", 1980, 5, 6, "female", "1 High Street", "HX1 1AA", "+447700900123")
+    assert score_records([]).pairs == [] and score_records([one]).records == 1
+    with pytest.raises(ValueError, match="1 record ids appear more than once"):
+        score_records([one, one._replace(forename="Anne")])
+    with pytest.raises(ValueError, match="threshold"):
+        score_records([one], threshold=0)

@@ -80,3 +80,45 @@ def dedupe(
     if report.rejected:
         console.print(f"{len(report.rejected):,} rows had a problem; each is listed with its line number and reason.")
     console.print(f"Clusters written to {escape(str(output_path))}")
+
+
+@people_app.command("link")
+def link(
+    force: Annotated[str | None, typer.Option("--force", help="Force code (default: the only force).")] = None,
+    threshold: Annotated[float, typer.Option("--threshold", help=THRESHOLD_HELP)] = 0.9,
+) -> None:
+    """Find possible duplicates among the force's person records and add them to the analysts' review queue.
+
+    Restricted people, restricted addresses and records already merged are never offered; pairs already in
+    the queue (pending, confirmed or rejected) are left as they are. See docs/linkage.md.
+    """
+    import asyncio
+
+    from safeguard.auth.tokens import force_by_code
+    from safeguard.db.engine import resolve_urls
+    from safeguard.db.session import session_scope, set_force_context
+    from safeguard.people.linkjob import LinkReport, find_duplicates
+
+    _check_threshold(threshold)
+    _quiet_logging()
+
+    async def run() -> tuple[str, LinkReport]:
+        async with session_scope(resolve_urls().app) as db:
+            found = await force_by_code(db, force)
+            await set_force_context(db, found.id)
+            return found.code, await find_duplicates(db, force_id=found.id, found_by="command line",
+                                                     threshold=threshold)
+
+    try:
+        code, report = asyncio.run(run())
+    except ValueError as exc:
+        err.print(f"[red]Nothing was added. {escape(str(exc))}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(
+        f"{escape(code)}: {report.people:,} person records compared; {report.pairs_scored:,} candidate pairs "
+        f"scored; {report.pairs_found:,} at match probability {report.threshold:g} or more, of which "
+        f"{report.added:,} added to the review queue and {report.already_known:,} already there; "
+        f"{report.seconds:.1f} s."
+    )
+    if report.added:
+        console.print("Analysts review them at /people/duplicates.")

@@ -1,9 +1,13 @@
-"""Deduplicate a CSV extract of people with Splink, on DuckDB in this process.
+"""Find the person records that are the same person, with Splink on DuckDB in this process.
 
 `dedupe_csv` reads a person extract (see `COLUMNS`), scores candidate pairs of records with a Fellegi-Sunter
 model trained without labels on the extract itself, links every pair at or above a match probability, and
 writes one row per accepted record: its record id, the cluster (person) it belongs to and the strongest link
 that put it there. The analyst's guide and the contract are in docs/linkage.md.
+
+`score_records` runs the same model on records held in memory (the force's own people, read from the database
+by `safeguard.people.linkjob`) and returns the linked pairs, each with its evidence in words, instead of
+clusters. Both go through `_score`: one normalisation, one model, one training procedure.
 
 Two models are available. ``"safeguard"`` normalises names, dates of birth, phones, postcodes and addresses
 first and uses comparisons built for our data (nicknames, swapped names, changed surnames, moves, partial
@@ -29,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import Any, Final, NamedTuple, TextIO
 
 import duckdb
 import phonenumbers
@@ -65,6 +69,7 @@ _GB_INTERNATIONAL = re.compile(r"44[1-9]\d{8,9}")
 _GB_INTERNATIONAL_TRUNK = re.compile(r"440[1-9]\d{8,9}")
 _NOT_LETTER = re.compile(r"[^a-z]+")
 _OUTPUT_BATCH: Final = 50_000
+PHONE_BLOCK_MAX: Final = 10  # a phone on more records than this is not used to find candidate pairs
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +109,9 @@ def dedupe_csv(
     (see docs/linkage.md for which rows are excluded and which are kept with a field treated as missing).
     """
     started = time.perf_counter()
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
-        raise ValueError(f"threshold must be a match probability above 0 and at most 1, got {threshold!r}")
+    threshold = check_threshold(threshold)
     if settings not in SETTINGS:
         raise ValueError(f"settings must be one of {', '.join(SETTINGS)}, got {settings!r}")
-    threshold = float(threshold)
 
     with tempfile.TemporaryDirectory(prefix="safeguard-dedupe-") as tmp:
         workdir = Path(tmp)
@@ -117,27 +120,15 @@ def dedupe_csv(
         with _stage("read and check the input"):
             _read_and_clean(Path(input_path), clean_csv, rejects)
 
-        con = duckdb.connect(":memory:")
-        try:
-            spill = workdir / "duckdb"
-            spill.mkdir()
-            con.execute(f"SET temp_directory = '{_sql_str(str(spill))}'")
-            con.execute("SET enable_progress_bar = false")
+        with _duckdb(workdir) as con:
             with _stage("load into DuckDB"):
                 _load(con, clean_csv, rejects)
             records = _scalar_int(con, "SELECT count(*) FROM sg_records")
-            if records >= 2:
-                with _stage("normalise"):
-                    _prepare_model_table(con, settings)
-                pairs_scored = _link(con, settings, threshold)
-            else:
-                con.execute("CREATE TABLE sg_clusters (unique_id BIGINT, cluster_id BIGINT)")
-                con.execute("CREATE TABLE sg_edges (unique_id_l BIGINT, unique_id_r BIGINT, match_probability DOUBLE)")
-                pairs_scored = 0
+            pairs_scored = _score(con, settings, threshold).pairs_scored
+            with _stage("cluster"):
+                _cluster(con, threshold)
             with _stage("write the output"):
                 clusters = _write_output(con, Path(output_path))
-        finally:
-            con.close()
 
     return DedupeReport(
         records=records,
@@ -147,6 +138,87 @@ def dedupe_csv(
         seconds=time.perf_counter() - started,
         rejected=sorted(rejects.items),
     )
+
+
+class PersonRecord(NamedTuple):
+    """One person record as the model compares it (what `score_records` takes)."""
+
+    id: int
+    forename: str | None
+    surname: str | None
+    dob_year: int | None
+    dob_month: int | None  # None when only the year is known
+    dob_day: int | None  # None when only the year, or the year and month, are known
+    gender: str | None  # female, male, non-binary, unknown (or F, M ...: as in the CSV)
+    address: str | None  # one line: "12 High Street, Brindleford"
+    postcode: str | None
+    phone: str | None  # any format; E.164 as stored is best
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    """Two records that the model links, with what agreed and what did not, in words an analyst reads."""
+
+    id_a: int  # the smaller id
+    id_b: int
+    match_probability: float
+    evidence: dict[str, str]  # field -> e.g. "exact", "similar (Jaro-Winkler ≥ 0.92)", "different", "missing"
+
+
+@dataclass(frozen=True)
+class PairReport:
+    """What `score_records` found."""
+
+    records: int
+    pairs_scored: int  # candidate pairs produced by the blocking rules and scored by the model
+    pairs: list[ScoredPair]  # those at or above the threshold that pass the household guard, strongest first
+    threshold: float
+    seconds: float
+
+
+# Evidence keys, in the order an analyst reads a record, from the model's comparison names.
+EVIDENCE_FIELDS: Final = {"forename": "forename", "surname": "surname", "dob": "date_of_birth",
+                          "gender": "gender", "address_postcode": "address", "phone": "phone"}
+
+
+def score_records(records: Iterable[PersonRecord], *, threshold: float = 0.9) -> PairReport:
+    """Score the pairs of `records` that may be one person with the "safeguard" model, as `dedupe_csv` does.
+
+    The model is trained on these records alone (unsupervised), exactly as for a CSV extract. Returns the pairs
+    at or above `threshold` that pass the household guard (not their clusters: each pair is one decision for
+    an analyst). Raises ValueError for a threshold outside (0, 1] or an id that appears twice.
+    """
+    started = time.perf_counter()
+    threshold = check_threshold(threshold)
+    with tempfile.TemporaryDirectory(prefix="safeguard-link-") as tmp, _duckdb(Path(tmp)) as con:
+        with _stage("load into DuckDB"):
+            count = _load_records(con, records)
+        scored = _score(con, "safeguard", threshold)
+        with _stage("read the links"):
+            pairs = _read_edges(con, scored.labels)
+    return PairReport(records=count, pairs_scored=scored.pairs_scored, pairs=pairs, threshold=threshold,
+                      seconds=time.perf_counter() - started)
+
+
+def check_threshold(threshold: float) -> float:
+    """The threshold as a float; ValueError unless it is a match probability above 0 and at most 1."""
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be a match probability above 0 and at most 1, got {threshold!r}")
+    return float(threshold)
+
+
+@contextlib.contextmanager
+def _duckdb(workdir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB that spills, when it must, into `workdir` (private, and removed by the caller)."""
+    con = duckdb.connect(":memory:")
+    try:
+        spill = workdir / "duckdb"
+        spill.mkdir()
+        con.execute(f"SET temp_directory = '{_sql_str(str(spill))}'")
+        con.execute("SET enable_progress_bar = false")
+        yield con
+    finally:
+        con.close()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -275,8 +347,55 @@ def _load(con: duckdb.DuckDBPyConnection, clean_csv: Path, rejects: _Rejects) ->
     ).fetchall()
     for line, record_id, first_line in duplicates:
         rejects.add(line, f"record_id {record_id[:40]!r} is already used on line {first_line}; row excluded")
-    con.execute("CREATE TABLE sg_records AS SELECT * EXCLUDE (first_line) FROM sg_raw WHERE line = first_line")
+    con.execute(
+        "CREATE TABLE sg_records AS SELECT line AS unique_id, * EXCLUDE (line, first_line) FROM sg_raw "
+        "WHERE line = first_line"
+    )
     con.execute("DROP TABLE sg_raw")
+
+
+_RECORD_TYPES: Final = {
+    "unique_id": "BIGINT", "record_id": "VARCHAR", "forename": "VARCHAR", "surname": "VARCHAR",
+    "date_of_birth": "VARCHAR", "gender": "VARCHAR", "address": "VARCHAR", "postcode": "VARCHAR", "phone": "VARCHAR",
+    "dob_year": "INTEGER", "dob_month": "INTEGER", "dob_day": "INTEGER",
+}
+_RECORD_BATCH: Final = 50_000
+
+
+def _load_records(con: duckdb.DuckDBPyConnection, records: Iterable[PersonRecord]) -> int:
+    """Create `sg_records` (as `_load` does for a CSV) from records in memory; returns how many there are."""
+    con.execute(f"CREATE TABLE sg_records ({', '.join(f'{c} {t}' for c, t in _RECORD_TYPES.items())})")
+    selects = ", ".join(f"unnest(${i + 1}::{kind}[])" for i, kind in enumerate(_RECORD_TYPES.values()))
+    batch: list[tuple[object, ...]] = []
+
+    def flush() -> None:
+        con.execute(f"INSERT INTO sg_records SELECT {selects}", [list(c) for c in zip(*batch, strict=True)])
+        batch.clear()
+
+    for record in records:
+        year, month, day = record.dob_year, record.dob_month, record.dob_day
+        if year is None:
+            month = day = None
+        elif month is None:
+            day = None
+        dob = None if year is None else f"{year:04d}" if month is None else f"{year:04d}-{month:02d}" \
+            if day is None else f"{year:04d}-{month:02d}-{day:02d}"
+        batch.append((record.id, str(record.id), _blank_none(record.forename), _blank_none(record.surname), dob,
+                      _blank_none(record.gender), _blank_none(record.address), _blank_none(record.postcode),
+                      _blank_none(record.phone), year, month, day))
+        if len(batch) >= _RECORD_BATCH:
+            flush()
+    if batch:
+        flush()
+    count, distinct = con.execute("SELECT count(*), count(DISTINCT unique_id) FROM sg_records").fetchall()[0]
+    if count != distinct:
+        raise ValueError(f"{count - distinct} record ids appear more than once")
+    return int(count)
+
+
+def _blank_none(value: str | None) -> str | None:
+    value = value.strip() if value else None
+    return value or None
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -299,13 +418,13 @@ _GENDERS: Final = {
 
 
 def _prepare_model_table(con: duckdb.DuckDBPyConnection, settings: str) -> None:
-    """Create `sg_model`: the table Splink reads, one row per accepted record, keyed by unique_id (= line)."""
+    """Create `sg_model` from `sg_records`: the table Splink reads, one row per record, keyed by unique_id."""
     if settings == "splink-default":
         # The baseline sees the columns as read: no normalisation beyond trimming and empty -> missing.
         con.execute(
             """
             CREATE TABLE sg_model AS
-            SELECT line AS unique_id, forename, surname, date_of_birth, gender, address, postcode, phone
+            SELECT unique_id, forename, surname, date_of_birth, gender, address, postcode, phone
             FROM sg_records
             """
         )
@@ -324,7 +443,7 @@ def _prepare_model_table(con: duckdb.DuckDBPyConnection, settings: str) -> None:
         f"""
         CREATE TABLE sg_norm AS
         SELECT
-            line AS unique_id,
+            unique_id,
             nullif(trim(regexp_replace(regexp_replace(lower(strip_accents(forename)), '[''’`.]', '', 'g'),
                                        '[^a-z]+', ' ', 'g')), '') AS forename,
             nullif(regexp_replace(lower(strip_accents(surname)), '[^a-z]+', '', 'g'), '') AS surname,
@@ -344,8 +463,8 @@ def _prepare_model_table(con: duckdb.DuckDBPyConnection, settings: str) -> None:
     _register_lookup(
         con, "sg_soundex", ["surname", "code"], ((s, soundex(s)) for (s,) in surnames), ["VARCHAR", "VARCHAR"]
     )
-    con.execute(
-        """
+    con.execute(  # this module's constant only
+        f"""
         CREATE TABLE sg_model AS
         SELECT
             n.unique_id,
@@ -363,12 +482,16 @@ def _prepare_model_table(con: duckdb.DuckDBPyConnection, settings: str) -> None:
             n.postcode,
             CASE WHEN length(n.postcode) BETWEEN 5 AND 7 THEN left(n.postcode, length(n.postcode) - 2) END
                 AS postcode_sector,
-            p.e164 AS phone
+            p.e164 AS phone,
+            -- A number on many records (a switchboard, a refuge, a placeholder, a shared handset) says little
+            -- about who is who and would put every pair of those records up for scoring: block on it only
+            -- while it is rare.
+            CASE WHEN count(p.e164) OVER (PARTITION BY p.e164) <= {PHONE_BLOCK_MAX} THEN p.e164 END AS phone_block
         FROM sg_norm n
         LEFT JOIN sg_nick k ON k.name = split_part(n.forename, ' ', 1)
         LEFT JOIN sg_soundex s ON s.surname = n.surname
         LEFT JOIN sg_phone p ON p.raw = n.phone_raw
-        """
+        """  # noqa: S608
     )
     for table in ("sg_norm", "sg_nick", "sg_phone", "sg_soundex"):
         con.execute(f"DROP TABLE {table}")
@@ -493,60 +616,75 @@ _TYPO = (
 
 
 def _safeguard_model() -> _Model:
+    # Each level's label is what an analyst reads in the review queue (`ScoredPair.evidence`), so it says in
+    # plain words what agreed; docs/linkage.md explains each one.
+    missing = "missing on one or both records"
     forename = cl.CustomComparison(
         output_column_name="forename",
         comparison_description="Forename: typos, nicknames, initials, swapped with surname",
         comparison_levels=[
-            cll.NullLevel("forename"),
-            cll.ExactMatchLevel("forename").configure(tf_adjustment_column="forename", tf_minimum_u_value=0.001),
-            cll.CustomLevel(_SWAPPED, "Forename and surname swapped"),
-            cll.CustomLevel(_jw("forename", at_least=0.92), "Jaro-Winkler >= 0.92"),
-            cll.CustomLevel("list_has_any(forename_names_l, forename_names_r)", "Nickname"),
-            cll.CustomLevel(_jw("forename", at_least=0.8), "Jaro-Winkler >= 0.8"),
-            cll.CustomLevel(_TYPO.format(c="forename"), "Same first letter, one letter wrong, missing or swapped"),
+            cll.NullLevel("forename").configure(label_for_charts=missing),
+            cll.ExactMatchLevel("forename").configure(
+                tf_adjustment_column="forename", tf_minimum_u_value=0.001, label_for_charts="exact"
+            ),
+            cll.CustomLevel(_SWAPPED, "swapped with the surname"),
+            cll.CustomLevel(_jw("forename", at_least=0.92), "similar (Jaro-Winkler ≥ 0.92)"),
+            cll.CustomLevel("list_has_any(forename_names_l, forename_names_r)",
+                            "nickname of the same name (e.g. Bill and William)"),
+            cll.CustomLevel(_jw("forename", at_least=0.8), "alike (Jaro-Winkler ≥ 0.8)"),
+            cll.CustomLevel(_TYPO.format(c="forename"), "one letter wrong, missing or swapped"),
             cll.CustomLevel(
                 "(length(forename_l) = 1 OR length(forename_r) = 1) AND left(forename_l, 1) = left(forename_r, 1)",
-                "Initial only, agrees",
+                "initial only, agrees",
             ),
-            cll.ElseLevel(),
+            cll.ElseLevel().configure(label_for_charts="different"),
         ],
     )
     surname = cl.CustomComparison(
         output_column_name="surname",
         comparison_description="Surname: typos, sound-alikes, double-barrelled; a change is not fatal",
         comparison_levels=[
-            cll.NullLevel("surname"),
-            cll.ExactMatchLevel("surname").configure(tf_adjustment_column="surname", tf_minimum_u_value=0.001),
-            cll.CustomLevel(_jw("surname", at_least=0.92), "Jaro-Winkler >= 0.92"),
+            cll.NullLevel("surname").configure(label_for_charts=missing),
+            cll.ExactMatchLevel("surname").configure(
+                tf_adjustment_column="surname", tf_minimum_u_value=0.001, label_for_charts="exact"
+            ),
+            cll.CustomLevel(_jw("surname", at_least=0.92), "similar (Jaro-Winkler ≥ 0.92)"),
             cll.CustomLevel(
                 "least(length(surname_l), length(surname_r)) >= 3 "
                 "AND (contains(surname_l, surname_r) OR contains(surname_r, surname_l))",
-                "One surname inside the other (double-barrelled)",
+                "one inside the other (double-barrelled)",
             ),
-            cll.CustomLevel("surname_sdx_l = surname_sdx_r", "Soundex agrees"),
-            cll.CustomLevel(_jw("surname", at_least=0.8), "Jaro-Winkler >= 0.8"),
-            cll.ElseLevel(),
+            cll.CustomLevel("surname_sdx_l = surname_sdx_r", "sounds alike (same Soundex code)"),
+            cll.CustomLevel(_jw("surname", at_least=0.8), "alike (Jaro-Winkler ≥ 0.8)"),
+            cll.ElseLevel().configure(label_for_charts="different"),
         ],
     )
     dob = cl.CustomComparison(
         output_column_name="dob",
         comparison_description="Date of birth: exact, day/month swapped, one-digit typo, partial",
         comparison_levels=[
-            cll.CustomLevel("dob_year_l IS NULL OR dob_year_r IS NULL", "Date of birth missing").configure(
-                is_null_level=True
-            ),
-            cll.CustomLevel("dob_l = dob_r", "Exact"),
+            cll.CustomLevel("dob_year_l IS NULL OR dob_year_r IS NULL", missing).configure(is_null_level=True),
+            cll.CustomLevel("dob_l = dob_r", "exact"),
             cll.CustomLevel(
                 "dob_year_l = dob_year_r AND dob_month_l = dob_day_r AND dob_day_l = dob_month_r",
-                "Day and month swapped",
+                "day and month swapped",
             ),
             cll.CustomLevel(
                 "(dob_year_l = dob_year_r AND dob_month_l = dob_month_r) OR (dob_year_l = dob_year_r AND "
                 "dob_day_l = dob_day_r) OR (dob_month_l = dob_month_r AND dob_day_l = dob_day_r)",
-                "Two of year, month and day agree (a typo, or a partial date)",
+                "partial: two of year, month and day agree",
             ),
-            cll.CustomLevel("dob_year_l = dob_year_r", "Year agrees"),
-            cll.ElseLevel(),
+            cll.CustomLevel("dob_year_l = dob_year_r", "partial: only the year agrees"),
+            cll.ElseLevel().configure(label_for_charts="different"),
+        ],
+    )
+    gender = cl.CustomComparison(
+        output_column_name="gender",
+        comparison_description="Gender",
+        comparison_levels=[
+            cll.NullLevel("gender").configure(label_for_charts=missing),
+            cll.ExactMatchLevel("gender").configure(label_for_charts="same"),
+            cll.ElseLevel().configure(label_for_charts="different"),
         ],
     )
     location = cl.CustomComparison(
@@ -554,37 +692,38 @@ def _safeguard_model() -> _Model:
         comparison_description="Address and postcode together (they are not independent); a move is not fatal",
         comparison_levels=[
             cll.CustomLevel(
-                "(address_l IS NULL AND postcode_l IS NULL) OR (address_r IS NULL AND postcode_r IS NULL)",
-                "Address and postcode missing",
+                "(address_l IS NULL AND postcode_l IS NULL) OR (address_r IS NULL AND postcode_r IS NULL)", missing
             ).configure(is_null_level=True),
             cll.CustomLevel(
                 "postcode_l = postcode_r AND (address_l = address_r OR (address_num_l = address_num_r AND "
                 f"{_jw('address', at_least=0.88)}))",
-                "Same address and postcode",
+                "same address and postcode",
             ),
             cll.CustomLevel(
                 f"address_l = address_r OR (address_num_l = address_num_r AND {_jw('address', at_least=0.92)})",
-                "Same address, postcode differs or missing",
+                "same address, postcode different or missing",
             ),
-            cll.CustomLevel("postcode_l = postcode_r", "Same postcode, different address"),
-            cll.CustomLevel("postcode_sector_l = postcode_sector_r", "Same postcode sector"),
-            cll.ElseLevel(),
+            cll.CustomLevel("postcode_l = postcode_r", "same postcode, different address"),
+            cll.CustomLevel("postcode_sector_l = postcode_sector_r", "nearby (same postcode sector)"),
+            cll.ElseLevel().configure(label_for_charts="different"),
         ],
     )
     phone = cl.CustomComparison(
         output_column_name="phone",
         comparison_description="Phone, compared in E.164",
         comparison_levels=[
-            cll.NullLevel("phone"),
-            cll.ExactMatchLevel("phone"),
-            cll.CustomLevel(
-                "length(phone_l) = length(phone_r) AND hamming(phone_l, phone_r) <= 2", "One or two digits differ"
+            cll.NullLevel("phone").configure(label_for_charts=missing),
+            cll.ExactMatchLevel("phone").configure(
+                tf_adjustment_column="phone", tf_minimum_u_value=0.001, label_for_charts="exact"
             ),
-            cll.ElseLevel(),
+            cll.CustomLevel(
+                "length(phone_l) = length(phone_r) AND hamming(phone_l, phone_r) <= 2", "one or two digits differ"
+            ),
+            cll.ElseLevel().configure(label_for_charts="different"),
         ],
     )
     return _Model(
-        comparisons=[forename, surname, dob, cl.ExactMatch("gender"), location, phone],
+        comparisons=[forename, surname, dob, gender, location, phone],
         # Each rule is an equi-join DuckDB can hash. Together they find about 98% of the true pairs of the
         # benchmark while scoring a fraction of what blocking on date of birth alone would (see docs/linkage.md).
         blocking=[
@@ -592,7 +731,7 @@ def _safeguard_model() -> _Model:
             block_on("dob", "left(forename, 1)"),  # changed surname
             CustomRule("l.dob = r.dob AND left(l.forename, 1) = left(r.surname, 1)"),  # swapped, with typos
             block_on("dob", "postcode"),
-            block_on("phone"),
+            block_on("phone_block"),  # the phone, unless many records share it
             block_on("postcode", "forename_key"),  # same address: changed surname, date of birth wrong
             block_on("postcode", "surname_sdx"),
             block_on("forename_key", "surname_sdx", "dob_year"),  # moved, day or month wrong
@@ -650,8 +789,8 @@ def _train(linker: Linker, model: _Model, records: int) -> None:
     """
     settings = linker._settings_obj
     if records < SMALL_EXTRACT:
-        log.warning("dedupe: only %d records; the model is trained on the extract itself, so treat the clusters "
-                    "of so small an extract as indicative only", records)
+        log.warning("linkage: only %d records; the model learns from the records themselves, so treat what it "
+                    "finds in so few as indicative only", records)
     total_pairs = max(1, records * (records - 1) // 2)
     with _stage("estimate the probability two random records match"):
         try:
@@ -659,10 +798,10 @@ def _train(linker: Linker, model: _Model, records: int) -> None:
                 list(model.deterministic), recall=model.recall
             )
         except ValueError:  # the rules matched more pairs than the assumed recall allows: a tiny extract
-            log.warning("dedupe: most pairs match the deterministic rules; assuming half of all pairs match")
+            log.warning("linkage: most pairs match the deterministic rules; assuming half of all pairs match")
             settings._probability_two_random_records_match = 0.5
     if settings._probability_two_random_records_match <= 0:
-        log.warning("dedupe: the deterministic rules found no duplicates; assuming one per hundred records")
+        log.warning("linkage: the deterministic rules found no duplicates; assuming one per hundred records")
         settings._probability_two_random_records_match = min(0.5, max(1.0, records / 100) / total_pairs)
     with _stage("estimate u by random sampling"):
         # Chunks only let Splink stop early on a big extract; on a small one they just repeat the work.
@@ -679,14 +818,28 @@ def _train(linker: Linker, model: _Model, records: int) -> None:
                 )
             except (EMTrainingException, ValueError) as exc:  # no pairs to train on, or degenerate estimates
                 settings.core_model_settings = before
-                log.warning("dedupe: an EM training session was skipped: %s", str(exc).splitlines()[0])
+                log.warning("linkage: an EM training session was skipped: %s", str(exc).splitlines()[0])
 
 
-def _link(con: duckdb.DuckDBPyConnection, settings: str, threshold: float) -> int:
-    """Train the model on `sg_model`, score the blocked pairs and cluster; returns the number of pairs scored.
+@dataclass(frozen=True)
+class _Scored:
+    pairs_scored: int
+    labels: dict[str, dict[int, str]]  # comparison -> gamma (comparison level) -> its label
 
-    Leaves `sg_edges` (links at or above the threshold) and `sg_clusters` (unique_id -> cluster) behind.
+
+def _score(con: duckdb.DuckDBPyConnection, settings: str, threshold: float) -> _Scored:
+    """Normalise `sg_records`, train the model on it and score the blocked pairs: the one model both the CSV
+    extract and the force's own records go through.
+
+    Leaves `sg_edges` behind: the pairs at or above the threshold that pass the guard, with their match
+    probability and the comparison level (gamma_*) each comparison reached.
     """
+    records = _scalar_int(con, "SELECT count(*) FROM sg_records")
+    if records < 2:
+        con.execute("CREATE TABLE sg_edges (unique_id_l BIGINT, unique_id_r BIGINT, match_probability DOUBLE)")
+        return _Scored(0, {})
+    with _stage("normalise"):
+        _prepare_model_table(con, settings)
     model = _MODELS[settings]()
     db_api = DuckDBAPI(connection=con)
     people = db_api.register("sg_model", dataset_display_name="people")
@@ -701,28 +854,67 @@ def _link(con: duckdb.DuckDBPyConnection, settings: str, threshold: float) -> in
         ),
         log_level=None,
     )
-    _train(linker, model, _scalar_int(con, "SELECT count(*) FROM sg_model"))
+    labels = {
+        comparison.output_column_name: {
+            level.comparison_vector_value: level.label_for_charts for level in comparison.comparison_levels
+        }
+        for comparison in linker._settings_obj.comparisons
+    }
+    _train(linker, model, records)
     with _stage("block"):
         blocked = linker.inference.compute_blocked_pairs_for_predict()
         pairs_scored = _scalar_int(con, f"SELECT count(*) FROM {blocked.physical_name}")  # noqa: S608 - Splink's
     with _stage("score"):
         predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
-    con.execute(  # a table name from Splink, a float and this module's guard
-        f"CREATE TABLE sg_edges AS SELECT unique_id_l, unique_id_r, match_probability "  # noqa: S608
+    gammas = "".join(f", gamma_{name}" for name in labels)
+    con.execute(  # a table name from Splink, column names from the model, a float and this module's guard
+        f"CREATE TABLE sg_edges AS SELECT unique_id_l, unique_id_r, match_probability{gammas} "  # noqa: S608
         f"FROM {predictions.physical_name} WHERE match_probability >= {threshold!r} AND ({model.guard})"
     )
     predictions.drop_table_from_database_and_remove_from_cache()
+    return _Scored(pairs_scored, labels)
+
+
+def _cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
+    """Create `sg_clusters` (unique_id -> cluster_id) from `sg_edges`: the connected groups of links.
+
+    Records in no link are not in it; `_write_output` gives each of them a cluster of its own.
+    """
+    if _scalar_int(con, "SELECT count(*) FROM sg_edges") == 0:
+        con.execute("CREATE TABLE sg_clusters (unique_id BIGINT, cluster_id BIGINT)")
+        return
     clusters = cluster_pairwise_predictions_at_threshold(
         "sg_model",
         "sg_edges",
-        db_api,
+        DuckDBAPI(connection=con),
         node_id_column_name="unique_id",
         edge_id_column_name_left="unique_id_l",
         edge_id_column_name_right="unique_id_r",
         threshold_match_probability=threshold,
     )
     con.execute(f"CREATE TABLE sg_clusters AS SELECT unique_id, cluster_id FROM {clusters.physical_name}")  # noqa: S608
-    return pairs_scored
+
+
+def _read_edges(con: duckdb.DuckDBPyConnection, labels: dict[str, dict[int, str]]) -> list[ScoredPair]:
+    """The links in `sg_edges`, strongest first, each with its evidence in words."""
+    names = list(labels)
+    gammas = "".join(f", gamma_{name}" for name in names)
+    rows = con.execute(  # column names from the model
+        f"SELECT least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r), match_probability{gammas} "  # noqa: S608
+        "FROM sg_edges ORDER BY match_probability DESC, 1, 2"
+    ).fetchall()
+    return [
+        ScoredPair(
+            id_a=int(row[0]),
+            id_b=int(row[1]),
+            match_probability=float(row[2]),
+            evidence={
+                EVIDENCE_FIELDS.get(name, name): labels[name].get(gamma, str(gamma))
+                for name, gamma in zip(names, row[3:], strict=True)
+            },
+        )
+        for row in rows
+    ]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -745,14 +937,15 @@ def _write_output(con: duckdb.DuckDBPyConnection, output_path: Path) -> int:
                   UNION ALL SELECT unique_id_r, match_probability FROM sg_edges)
             GROUP BY unique_id
         ), assigned AS (
-            SELECT r.line, r.record_id, coalesce(c.cluster_id::VARCHAR, 'line ' || r.line::VARCHAR) AS cluster
-            FROM sg_records r LEFT JOIN sg_clusters c ON c.unique_id = r.line
+            SELECT r.unique_id, r.record_id, coalesce(c.cluster_id::VARCHAR, 'alone ' || r.unique_id::VARCHAR)
+                AS cluster
+            FROM sg_records r LEFT JOIN sg_clusters c ON c.unique_id = r.unique_id
         )
         SELECT a.record_id,
-               arg_min(a.record_id, a.line) OVER (PARTITION BY a.cluster) AS cluster_id,
+               arg_min(a.record_id, a.unique_id) OVER (PARTITION BY a.cluster) AS cluster_id,
                b.match_probability
-        FROM assigned a LEFT JOIN best b ON b.unique_id = a.line
-        ORDER BY a.line
+        FROM assigned a LEFT JOIN best b ON b.unique_id = a.unique_id
+        ORDER BY a.unique_id
         """
     )
     clusters: set[str] = set()
@@ -787,7 +980,7 @@ def _probability(value: float | None) -> str:
 def _stage(name: str) -> Iterator[None]:
     started = time.perf_counter()
     yield
-    log.info("dedupe: %s took %.1f s", name, time.perf_counter() - started)
+    log.info("linkage: %s took %.1f s", name, time.perf_counter() - started)
 
 
 def _scalar_int(con: duckdb.DuckDBPyConnection, sql: str) -> int:
