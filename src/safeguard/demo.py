@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import psycopg
 from sqlalchemy import select
 
 from safeguard.auth import service as auth_service
 from safeguard.auth import totp
 from safeguard.auth.models import Team, User
 from safeguard.config import Settings
-from safeguard.db.engine import DatabaseUrls
+from safeguard.db.engine import DatabaseUrls, psycopg_dsn
 from safeguard.db.session import session_scope
 from safeguard.force.models import Force
 
@@ -49,10 +50,6 @@ class DemoLogin:
 
 
 def demo_force_exists(admin_url: str) -> bool:
-    import psycopg
-
-    from safeguard.db.engine import psycopg_dsn
-
     with psycopg.connect(psycopg_dsn(admin_url)) as conn:
         return conn.execute("SELECT 1 FROM force WHERE code = %s", (DEMO_FORCE_CODE,)).fetchone() is not None
 
@@ -64,7 +61,38 @@ def seed_demo(urls: DatabaseUrls, seed: int = 1) -> bool:
     from safeguard.synth import seed_force
 
     seed_force(urls.admin, size="demo", seed=seed, force_code=DEMO_FORCE_CODE, force_name="Demo Constabulary")
+    add_demo_markers(urls.admin)
     return True
+
+
+# Warning markers for the demo, set from the seeded history the way an officer would: on people who were
+# suspects in three or more DA incidents, on victims of four or more, and on the phones of the former.
+DEMO_MARKERS_SQL = """
+WITH roles AS (
+    SELECT ip.force_id, ip.person_id, ip.role, count(*) AS incidents, min(i.occurred_at)::date AS first_seen
+    FROM incident_person ip JOIN incident i ON i.id = ip.incident_id JOIN force f ON f.id = ip.force_id
+    WHERE f.code = %(force)s AND i.da_related
+    GROUP BY ip.force_id, ip.person_id, ip.role
+), chosen AS (
+    SELECT force_id, person_id, first_seen,
+           CASE role WHEN 'suspect' THEN 'da-perpetrator' ELSE 'da-high-risk-victim' END AS kind,
+           CASE role WHEN 'suspect' THEN 'Suspect in ' ELSE 'Victim in ' END || incidents || ' DA incidents' AS note
+    FROM roles WHERE (role = 'suspect' AND incidents >= 3) OR (role = 'victim' AND incidents >= 4)
+), people AS (
+    INSERT INTO marker (force_id, person_id, kind, note, starts_on, set_by)
+    SELECT force_id, person_id, kind, note, first_seen, 'demo seed' FROM chosen
+    RETURNING force_id, person_id, kind, starts_on
+)
+INSERT INTO marker (force_id, phone_e164, kind, note, starts_on, set_by)
+SELECT DISTINCT ON (ph.number_e164) p.force_id, ph.number_e164, 'da-perpetrator',
+       'Number used by a repeat DA suspect', p.starts_on, 'demo seed'
+FROM people p JOIN person_phone ph ON ph.person_id = p.person_id WHERE p.kind = 'da-perpetrator'
+"""
+
+
+def add_demo_markers(admin_url: str) -> None:
+    with psycopg.connect(psycopg_dsn(admin_url)) as conn:
+        conn.execute(DEMO_MARKERS_SQL, {"force": DEMO_FORCE_CODE})
 
 
 async def ensure_demo_accounts(urls: DatabaseUrls, settings: Settings) -> list[DemoLogin]:
