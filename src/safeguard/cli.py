@@ -174,6 +174,7 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Set up and print the accounts, then stop.")] = False,
 ) -> None:
     """Set up the demo force on first run (kept on later runs), print the accounts, and serve."""
+    import logging
     import os
 
     from rich.table import Table
@@ -181,7 +182,7 @@ def demo(
     from safeguard.auth.totp import current_code
     from safeguard.config import get_settings
     from safeguard.db import migrate
-    from safeguard.demo import ensure_demo_accounts, seed_demo
+    from safeguard.demo import ensure_demo_accounts, link_demo, seed_demo
 
     os.environ["SAFEGUARD_ENV"] = "demo"
     get_settings.cache_clear()
@@ -190,6 +191,9 @@ def demo(
     migrate.upgrade(urls.admin)
     if seed_demo(urls):
         console.print("Seeded the demo force (first run).")
+        logging.getLogger("splink").setLevel(logging.ERROR)
+        pairs = asyncio.run(link_demo(urls))
+        console.print(f"The linkage job queued {pairs:,} possible duplicate pairs for the analysts.")
     else:
         console.print("The demo force is already seeded; keeping its data.")
     logins = asyncio.run(ensure_demo_accounts(urls, settings))

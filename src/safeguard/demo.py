@@ -114,3 +114,16 @@ async def ensure_demo_accounts(urls: DatabaseUrls, settings: Settings) -> list[D
             logins.append(DemoLogin(user.username, user.display_name, user.role, DEMO_PASSWORD,
                                     user.totp_secret or ""))
         return logins
+
+
+async def link_demo(urls: DatabaseUrls) -> int:
+    """Run the linkage job over the demo force, so the analysts' duplicate queue has pairs to review."""
+    from safeguard.db.session import set_force_context
+    from safeguard.people.linkjob import find_duplicates
+
+    async with session_scope(urls.app) as db:
+        force = (await db.scalars(select(Force).where(Force.code == DEMO_FORCE_CODE))).one()
+        await set_force_context(db, force.id)
+        report = await find_duplicates(db, force_id=force.id, found_by="demo seed")
+        return report.added
+
