@@ -371,3 +371,32 @@ async def test_requires_without_a_permission_admits_any_signed_in_actor(
         assert (await http.get("/api/v1/test-any")).status_code == 401
         assert (await http.get("/api/v1/test-any", headers=_bearer(token))).status_code == 200
         assert (await http.get("/api/v1/test-audit", headers=_bearer(token))).status_code == 403
+
+
+# -- every route, any method, refused to each role without its permission ----------------------------------
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+async def test_every_route_refuses_a_role_without_its_permission(role: str, client: httpx.AsyncClient,
+                                                                 db: AsyncSession, force_a: ForceData) -> None:
+    """Pages, form posts and API calls alike: a signed-in role lacking the permission gets 403, and the
+    refusal comes before anything is read or written (the ids here need not exist)."""
+    staff = await make_user(db, force_a, role)
+    assert (await sign_in(client, staff)).status_code == 303
+    csrf = csrf_from((await client.get("/account")).text)
+    refused = 0
+    for method, route in _protected(_app()):
+        if _role_may(role, route):
+            continue
+        path = PARAM.sub("1", route.path)
+        headers = {"x-csrf-token": csrf} if method in UNSAFE else {}
+        response = await client.request(method, path, headers=headers)
+        assert response.status_code == 403, (role, method, path, response.status_code, response.text[:200])
+        if path.startswith("/api/"):
+            needed = [r.permission.value for r in _requires(route) if r.permission is not None]
+            assert any(p in response.json()["detail"] for p in needed), (method, path, response.text)
+        else:
+            assert "You do not have access to this page" in response.text, (method, path)
+        refused += 1
+    lacking = {p for route in _page_routes(_app()) for r in _requires(route) if (p := r.permission) is not None}
+    if lacking - ROLES[role].permissions:
+        assert refused, f"{role} lacks permissions yet no route refused it"
