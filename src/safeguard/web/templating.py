@@ -32,6 +32,17 @@ def _template_dirs() -> list[str]:
 templates = Jinja2Templates(directory=_template_dirs())
 
 
+def percent(probability: float) -> str:
+    """A probability for people to read: 0.9634 is "96.3%", and 0.99996 is ">99.9%", never "100.0%"."""
+    value = probability * 100
+    if value >= 99.95:
+        return ">99.9%"
+    return f"{value:.1f}%"
+
+
+templates.env.filters["percent"] = percent
+
+
 @dataclass(frozen=True)
 class NavItem:
     label: str
@@ -55,6 +66,13 @@ def navigation_for(actor: Actor | None) -> list[NavItem]:
     if actor is None:
         return []
     return [item for item in NAVIGATION if actor.can(item.permission)]
+
+
+def active_item(nav: list[NavItem], path: str) -> str | None:
+    """The menu item to highlight: the longest one the path is at or under (People, or Caller history)."""
+    matches = [item.href for item in nav
+               if path == item.href or (item.href != "/" and path.startswith(item.href.rstrip("/") + "/"))]
+    return max(matches, key=len, default=None)
 
 
 def _sign(payload: str, key: str) -> str:
@@ -91,7 +109,8 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     flashed = _take_flash(request)
     page: dict[str, Any] = {
         "actor": actor,
-        "nav": navigation_for(actor),
+        "nav": (nav := navigation_for(actor)),
+        "nav_active": active_item(nav, request.url.path),
         "demo_mode": settings.demo_mode,
         "force_name": actor.force_name if actor else settings.safeguard_force_name,
         "csrf_token": csrf_token(request),
