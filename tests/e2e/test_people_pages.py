@@ -75,6 +75,7 @@ async def test_an_investigator_finds_marks_and_connects_a_person(page: Page, liv
     await expect(page.get_by_text("No active markers.")).to_be_visible()
 
     # Add a marker: the start date is already today.
+    await page.get_by_text("Add a marker", exact=True).click()
     await page.get_by_label("Type of marker").select_option(label="Weapons")
     await page.get_by_label("Note (optional)").fill("Keeps a knife in the kitchen drawer")
     await expect(page.get_by_role("group", name="Start date").get_by_label("Year")).not_to_have_value("")
@@ -98,6 +99,7 @@ async def test_an_investigator_finds_marks_and_connects_a_person(page: Page, liv
     await expect(past).to_contain_text("Knife surrendered to police")
 
     # Connect him to his ex-partner by her person number.
+    await page.get_by_text("Add a connected person", exact=True).click()
     await page.get_by_label("Their Safeguard person number").fill(str(people.carla.id))
     await page.get_by_role("radio", name="Ex-partner").check()
     await page.get_by_label("Detail (optional)").fill("separated last year")
@@ -139,6 +141,7 @@ async def test_people_pages_have_no_serious_accessibility_problems(axe_page: Pag
     await page.get_by_test_id("active-markers").locator("summary").first.click()  # open an end form too
     await _axe(page, axe_source, "the person page with markers")
 
+    await page.get_by_text("Add a marker", exact=True).click()
     await page.get_by_role("group", name="Start date").get_by_label("Day").fill("31")
     await page.get_by_role("group", name="Start date").get_by_label("Month").fill("2")
     await page.get_by_role("button", name="Add marker").click()
