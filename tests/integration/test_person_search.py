@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.db.session import set_force_context
 from safeguard.people.models import Location, Person, PersonAddress, PersonAlias, PersonPhone
-from safeguard.people.search import name_variants, parse_query, search_people
+from safeguard.people.search import LIMITS, name_variants, parse_query, search_people
 from safeguard.people.service import restrict
 from tests.conftest import ForceData, make_user, sign_in
 
@@ -64,6 +65,8 @@ async def _top(db: AsyncSession, force: ForceData, query: str) -> list[tuple[str
     ("Jonathan Smith", "Jonathan Smith", "surname exact"),
     ("Jonathon Smiht", "Jonathan Smith", "surname similar"),  # typos
     ("Elizabeth Tailor", "Elizabeth Taylor", "surname sounds alike"),  # phonetic
+    ("Jonathan Smtih", "Jonathan Smith", "surname similar, one letter out"),  # two letters swapped
+    ("Willaim Jones", "William Jones", "forename sounds alike, one letter out"),
     ("Bill Jones", "William Jones", "forename is a variant of Bill"),  # nickname
     ("Liam Jones", "William Jones", "forename is a variant of Liam"),
     ("Liz Taylor", "Elizabeth Taylor", "forename is a variant of Liz"),
@@ -108,6 +111,82 @@ async def test_restricted_people_never_appear(db: AsyncSession, force_a: ForceDa
     await set_force_context(db, force_a.id)
     ids = {r.id for r in await search_people(db, "Jonathan Smith 1989")}
     assert people["hidden"] not in ids and people["Jonathan Smith"] in ids
+
+
+async def test_merged_away_records_never_appear(db: AsyncSession, force_a: ForceData,
+                                                people: dict[str, int]) -> None:
+    """A record merged into another is kept for the undo, but search leads only to the survivor."""
+    await set_force_context(db, force_a.id)
+    survivor = people["Jonathan Smith"]
+    merged = Person(force_id=force_a.id, forename="Jonathan", surname="Smith", dob_year=1989, dob_month=4,
+                    dob_day=3, gender="unknown")
+    db.add(merged)
+    await db.flush()
+    # Rows a merge would have moved, left on the merged record here, so that every branch is tried.
+    db.add(PersonPhone(force_id=force_a.id, person_id=merged.id, number_e164="+447700900999"))
+    db.add(PersonAlias(force_id=force_a.id, person_id=merged.id, forename="Jonathan", surname="Smithson"))
+    place = Location(force_id=force_a.id, line1="1 Merge Row", town="Northfield", postcode="B12 9QS")
+    db.add(place)
+    await db.flush()
+    db.add(PersonAddress(force_id=force_a.id, person_id=merged.id, location_id=place.id))
+    merged.merged_into_id = survivor
+    await db.flush()
+    for query in ("Jonathan Smith", "Jonathan Smith 03/04/1989", "Smith Jonathan", "Jonathon Smiht",
+                  "07700 900999", "Jonathan Smithson", "B12 9QS", "Smith B12 9QS", "Smith B12", "3/4/1989 B12 9QS"):
+        ids = {r.id for r in await search_people(db, query)}
+        assert merged.id not in ids, query
+    assert survivor in {r.id for r in await search_people(db, "Jonathan Smith")}
+
+
+async def test_swapped_names_outrank_names_that_only_sound_alike_swapped(db: AsyncSession, force_a: ForceData,
+                                                                          people: dict[str, int]) -> None:
+    await set_force_context(db, force_a.id)
+    db.add(Person(force_id=force_a.id, forename="Jonathon", surname="Smyth", gender="unknown"))
+    await db.flush()
+    results = await _top(db, force_a, "Smith Jonathan")
+    assert results[0][0] == "Jonathan Smith" and results[0][1] > results[1][1], results[:3]
+
+
+async def test_a_common_name_with_a_year_finds_the_one_born_that_year(db: AsyncSession, force_a: ForceData,
+                                                                      people: dict[str, int]) -> None:
+    """More people of one name than any branch offers: the name and year together still find the one."""
+    await set_force_context(db, force_a.id)
+    common = max(LIMITS["exact"], LIMITS["variants"], LIMITS["sound"]) + 10
+    db.add_all([Person(force_id=force_a.id, forename="Chloe", surname="Brown", dob_year=1990, gender="female")
+                for _ in range(common)])
+    await db.flush()
+    born_2000 = Person(force_id=force_a.id, forename="Chloe", surname="Brown", dob_year=2000, dob_month=8,
+                       gender="female")
+    db.add(born_2000)
+    await db.flush()
+    for query in ("Chloe Brown 2000", "Chloe Brown 8/2000", "Chloe Broun 2000"):
+        results = await search_people(db, query)
+        assert results[0].id == born_2000.id, query
+        assert any(w.startswith("date of birth matches") for w in results[0].why), results[0].why
+    exact = await search_people(db, "Chloe Brown")
+    assert len(exact) == 20 and all(r.display_name == "Chloe Brown" and r.score == 1.0 for r in exact)
+
+
+async def test_postcode_district_with_a_name(db: AsyncSession, force_a: ForceData, people: dict[str, int]) -> None:
+    results = await _top(db, force_a, "Taylor B12")
+    assert results[0][0] == "Elizabeth Taylor" and "postcode district matches" in results[0][2]
+    # B1 is a district of its own, not the start of B12, B13...
+    assert "postcode district matches" not in (await _top(db, force_a, "Taylor B1"))[0][2]
+
+
+async def test_repeated_searches_give_the_same_answer_and_leave_planner_settings_alone(
+        db: AsyncSession, force_a: ForceData, people: dict[str, int]) -> None:
+    """Past the point where the statement is prepared on the server, answers do not change."""
+    await set_force_context(db, force_a.id)
+    before = (await db.execute(text("SELECT current_setting('plan_cache_mode'), "
+                                    "current_setting('enable_bitmapscan')"))).one()
+    first = await _top(db, force_a, "Bill Jones 1975")
+    for _ in range(8):
+        assert await _top(db, force_a, "Bill Jones 1975") == first
+    assert first[0][0] == "William Jones"
+    after = (await db.execute(text("SELECT current_setting('plan_cache_mode'), "
+                                   "current_setting('enable_bitmapscan')"))).one()
+    assert after == before
 
 
 async def test_other_forces_people_never_appear(db: AsyncSession, force_a: ForceData, force_b: ForceData,

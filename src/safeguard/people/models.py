@@ -61,7 +61,7 @@ class Person(ForceOwned, Base):
         Index("ix_person_forename_head", "forename_sound", "surname_head"),
         Index("ix_person_forename_tail", "forename_sound", "surname_tail"),
         Index("ix_person_variant_head", "forename_key", "surname_head"),
-        Index("ix_person_surname_key", "surname_key"),
+        Index("ix_person_surname_forename_dob", "surname_key", "forename_key", "dob_year"),
         Index("ix_person_dob", "dob_year", "dob_month", "dob_day"),
         CheckConstraint("dob_month IS NULL OR dob_month BETWEEN 1 AND 12", name="dob_month_range"),
         CheckConstraint("dob_day IS NULL OR dob_day BETWEEN 1 AND 31", name="dob_day_range"),
