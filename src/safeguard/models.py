@@ -3,6 +3,21 @@
 from safeguard.audit.models import AuditChainHead, AuditEvent
 from safeguard.auth.models import ApiToken, Team, User, UserSession
 from safeguard.contact.models import Contact, Incident, IncidentPerson
+from safeguard.crimes.models import (
+    Arrest,
+    ArrestOffence,
+    Bail,
+    Charge,
+    ChargeOffence,
+    Crime,
+    CrimeOffence,
+    CrimePerson,
+    CustodyReview,
+    Offence,
+    OutcomeType,
+    Suspect,
+    SuspectEvent,
+)
 from safeguard.db.base import Base
 from safeguard.force.models import Area, Force
 from safeguard.imports.models import ImportBatch, ImportRejection, SourceRecord
@@ -24,10 +39,19 @@ metadata = Base.metadata
 __all__ = [
     "ApiToken",
     "Area",
+    "Arrest",
+    "ArrestOffence",
     "AuditChainHead",
     "AuditEvent",
+    "Bail",
     "Base",
+    "Charge",
+    "ChargeOffence",
     "Contact",
+    "Crime",
+    "CrimeOffence",
+    "CrimePerson",
+    "CustodyReview",
     "DuplicateCandidate",
     "Force",
     "ImportBatch",
@@ -36,6 +60,8 @@ __all__ = [
     "IncidentPerson",
     "Location",
     "Marker",
+    "Offence",
+    "OutcomeType",
     "Person",
     "PersonAddress",
     "PersonAlias",
@@ -44,6 +70,8 @@ __all__ = [
     "Relationship",
     "RestrictedAccess",
     "SourceRecord",
+    "Suspect",
+    "SuspectEvent",
     "Team",
     "User",
     "UserSession",
