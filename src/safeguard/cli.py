@@ -310,3 +310,47 @@ def import_people_command(
                   f"refused {report.rejected}.")
     if rejected:
         console.print(f"Refused rows, each with its line number and reason: {reject_path}")
+
+
+@import_app.command("offences")
+def import_offences_command(
+    file: Annotated[Path, typer.Argument(help="CSV with the headers of the shipped catalogue: code,offence,"
+                                               "legislation,ho_class,da_related,category,harm_weight,harm_source,"
+                                               "harm_note (and optionally active).")],
+    rejects: Annotated[Path | None, typer.Option(help="Where to write refused rows (default: FILE.rejects.csv).")]
+    = None,
+) -> None:
+    """Replace the offence catalogue, shared by every force, from a CSV (runs as the database owner)."""
+    from safeguard.db.session import session_scope
+    from safeguard.imports.csvfiles import CsvShapeError
+    from safeguard.imports.offences import OffenceImportReport, Rejected, import_offences, write_rejects
+
+    if not file.is_file():
+        err.print(f"[red]There is no file at {file}.[/red]")
+        raise typer.Exit(2)
+
+    async def run() -> tuple[OffenceImportReport, Rejected]:
+        async with session_scope(_urls().admin) as db:
+            return await import_offences(db, file.read_bytes(), filename=file.name, imported_by="command line")
+
+    try:
+        report, rejected = asyncio.run(run())
+    except (CsvShapeError, ValueError) as exc:
+        err.print(f"[red]Nothing was imported. {exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"Added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+                  f"refused {report.rejected}.")
+    if report.kept_official:
+        console.print(f"Kept the official harm weight of {len(report.kept_official)} offences the file gave only "
+                      f"an estimate for: {', '.join(report.kept_official)}.")
+    if len(report.sources) > 1:
+        console.print(f"[yellow]The catalogue now mixes harm weights from {' and '.join(report.sources)}, which are on "
+                      "different scales: import one official table for every offence.[/yellow]")
+    console.print(f"The file did not mention {len(report.not_mentioned)} codes already in the catalogue; they are "
+                  "kept as they are (set active to 'no' in a row to retire one)"
+                  + (f": {', '.join(report.not_mentioned)}." if report.not_mentioned else "."))
+    if rejected:
+        reject_path = rejects or file.with_name(file.stem + ".rejects.csv")
+        write_rejects(reject_path, rejected)
+        console.print(f"Refused rows, each with its line number and reason: {reject_path}")
+
