@@ -190,6 +190,8 @@ def create_app(settings: Settings | None = None,
     from safeguard.audit.views import router as audit_views
     from safeguard.auth.api import router as auth_api
     from safeguard.auth.views import router as auth_views
+    from safeguard.crimes.api import router as crimes_api
+    from safeguard.crimes.views import router as crimes_views
     from safeguard.people.api import router as people_api
     from safeguard.people.duplicate_views import router as duplicate_views
     from safeguard.people.lookup_views import router as lookup_views
@@ -198,7 +200,7 @@ def create_app(settings: Settings | None = None,
 
     # These come before /people/{person_id}, which would otherwise claim /people/duplicates and the like.
     for router in (web_views, auth_views, auth_api, audit_views, duplicate_views, lookup_views, people_views,
-                   people_api):
+                   people_api, crimes_views, crimes_api):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 

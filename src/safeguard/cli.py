@@ -354,3 +354,39 @@ def import_offences_command(
         write_rejects(reject_path, rejected)
         console.print(f"Refused rows, each with its line number and reason: {reject_path}")
 
+
+@import_app.command("crimes")
+def import_crimes_command(
+    file: Annotated[Path, typer.Argument(help="CSV with headers source_ref,incident_reference,occurred_at,da_related,"
+                                               "offence_codes,victim_source_refs,suspect_source_refs.")],
+    force: Annotated[str | None, typer.Option("--force", help="Force code (default: the only force).")] = None,
+    rejects: Annotated[Path | None, typer.Option(help="Where to write refused rows (default: FILE.rejects.csv).")]
+    = None,
+) -> None:
+    """Load crimes from a legacy system, after its people. Refused rows go to a reject file with the reason."""
+    from safeguard.auth.tokens import force_by_code
+    from safeguard.db.session import session_scope
+    from safeguard.imports.crimes import ImportReport, Rejected, import_crimes, write_rejects
+    from safeguard.imports.csvfiles import CsvShapeError
+
+    if not file.is_file():
+        err.print(f"[red]There is no file at {file}.[/red]")
+        raise typer.Exit(2)
+
+    async def run() -> tuple[ImportReport, Rejected]:
+        async with session_scope(_urls().app) as db:
+            found = await force_by_code(db, force)
+            return await import_crimes(db, file.read_bytes(), filename=file.name, force_id=found.id,
+                                       imported_by="command line")
+
+    try:
+        report, rejected = asyncio.run(run())
+    except (CsvShapeError, ValueError) as exc:
+        err.print(f"[red]Nothing was imported. {exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"Loaded {report.loaded}, unchanged {report.unchanged} (already imported), "
+                  f"refused {report.rejected}.")
+    if rejected:
+        reject_path = rejects or file.with_name(file.stem + ".rejects.csv")
+        write_rejects(reject_path, rejected)
+        console.print(f"Refused rows, each with its line number and reason: {reject_path}")

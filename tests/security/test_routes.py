@@ -24,6 +24,8 @@ from safeguard.auth.actor import Actor
 from safeguard.auth.models import ApiToken
 from safeguard.auth.permissions import ROLES, TOKEN_SCOPES, P
 from safeguard.auth.tokens import create_token
+from safeguard.contact.models import Incident
+from safeguard.crimes.models import Crime
 from safeguard.db.session import set_force_context
 from safeguard.people.models import DuplicateCandidate, Person, PersonMerge
 from safeguard.web.deps import Public, Requires
@@ -260,7 +262,15 @@ async def test_every_page_as_every_role(role: str, client: httpx.AsyncClient, db
                         moved={}, created={}, decided_by="sample", reason="sample")
     db.add(merge)
     await db.flush()
-    samples: dict[str, object] = {"person_id": person.id, "candidate_id": pair.id, "merge_id": merge.id}
+    incident = Incident(force_id=force_a.id, reference="INC-SAMPLE", occurred_at=func.now())
+    db.add(incident)
+    await db.flush()
+    crime = Crime(force_id=force_a.id, reference="CR-SAMPLE", incident_id=incident.id, occurred_at=func.now(),
+                  recorded_at=func.now(), recorded_by="sample")
+    db.add(crime)
+    await db.flush()
+    samples: dict[str, object] = {"person_id": person.id, "candidate_id": pair.id, "merge_id": merge.id,
+                                  "crime_id": crime.id}
     staff = await make_user(db, force_a, role)
     assert (await sign_in(client, staff)).status_code == 303
     pages = _page_routes(_app())
