@@ -864,6 +864,7 @@ def _score(con: duckdb.DuckDBPyConnection, settings: str, threshold: float) -> _
     with _stage("block"):
         blocked = linker.inference.compute_blocked_pairs_for_predict()
         pairs_scored = _scalar_int(con, f"SELECT count(*) FROM {blocked.physical_name}")  # noqa: S608 - Splink's
+    log.info("linkage: %d records, %d candidate pairs to score", records, pairs_scored)
     with _stage("score"):
         predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
     gammas = "".join(f", gamma_{name}" for name in labels)
