@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from safeguard.auth.actor import Actor
 from safeguard.auth.permissions import P
 from safeguard.people import duplicates
+from safeguard.people.linkage import EVIDENCE_FIELDS
 from safeguard.web.deps import DbSession, Requires
 from safeguard.web.templating import flash, render
 
@@ -38,7 +39,12 @@ async def _pair_context(db: DbSession, actor: Actor, candidate_id: int) -> dict[
         b = await duplicates.side(db, actor, candidate.person_b_id)
     except duplicates.NotFound:
         raise HTTPException(404, "There is no such pair to review in your force.") from None
-    return {"candidate": candidate, "a": a, "b": b, "title": f"Possible duplicate {candidate.id}"}
+    # JSONB keeps no key order; show the fields in the model's own order, then anything else.
+    order = list(EVIDENCE_FIELDS.values())
+    evidence = sorted((candidate.evidence or {}).items(),
+                      key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]))
+    return {"candidate": candidate, "a": a, "b": b, "evidence": evidence,
+            "title": f"Possible duplicate {candidate.id}"}
 
 
 @router.get("/people/duplicates/{candidate_id}")
