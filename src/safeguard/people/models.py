@@ -26,6 +26,9 @@ from safeguard.db.base import Base, ForceOwned, utcnow_column
 
 GENDERS = ("female", "male", "non-binary", "unknown")
 RELATIONSHIP_KINDS = ("intimate_partner", "ex_partner", "family_member")
+# How an address's first line is keyed for search; `people.search.address_keys` does the same in Python.
+ADDRESS_SEPARATORS = "[^A-Za-z0-9]+"
+HOUSE_NUMBER = "^[^A-Za-z0-9]*((flat|apartment|unit)[^A-Za-z0-9]+[A-Za-z0-9]+[^A-Za-z0-9]+)?([0-9]+[A-Za-z]?[^A-Za-z0-9]+)?"
 
 
 class Location(ForceOwned, Base):
@@ -42,6 +45,15 @@ class Location(ForceOwned, Base):
     # "B12 9QS", "b129qs" and "B12  9QS" are one postcode.
     postcode_key: Mapped[str | None] = mapped_column(
         Text, Computed("upper(replace(postcode, ' ', ''))", persisted=True), nullable=True, index=True)
+    # "77 Ash Street", "77 ash street." and "77  Ash St" (not the last) are one first line; and the street
+    # without its number ("ash street"; "shrewsbury court" for "Flat 2, Shrewsbury Court"), so that a
+    # caller who gives only an address is found. Keyed for equality, which row-level security allows.
+    line1_key: Mapped[str] = mapped_column(
+        Text, Computed(f"lower(btrim(regexp_replace(line1, {ADDRESS_SEPARATORS!r}, ' ', 'g')))", persisted=True),
+        index=True)
+    street_key: Mapped[str] = mapped_column(
+        Text, Computed(f"lower(btrim(regexp_replace(regexp_replace(line1, {HOUSE_NUMBER!r}, '', 'i'), "
+                       f"{ADDRESS_SEPARATORS!r}, ' ', 'g')))", persisted=True), index=True)
     uprn: Mapped[str | None] = mapped_column(String(12), nullable=True)
     latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -20,6 +20,8 @@ import phonenumbers
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from safeguard.people.models import ADDRESS_SEPARATORS, HOUSE_NUMBER
+
 POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
 OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$", re.IGNORECASE)
 DATE_FULL = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\b")
@@ -27,6 +29,12 @@ DATE_ISO = re.compile(r"\b(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\b")
 MONTH_YEAR = re.compile(r"\b(\d{1,2})[/.-](\d{4})\b")
 YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
 PHONE_CHARS = re.compile(r"(?:\+|\b0)[\d\s().-]{8,}\d")
+STREET_ENDINGS = ("road|rd|street|st|lane|ln|avenue|ave|drive|dr|close|way|crescent|court|place|grove|gardens"
+                  "|terrace|walk|row|hill|green|park|square|mews|rise|view|parade|croft|meadow|fields|tower|house")
+# A house number (or a flat) and up to four words ending in a street word: "77 Ash Street", "Flat 2,
+# Shrewsbury Court", "Flat 3, 14 Mill Lane". Without the number, "Ash Street" could be a name.
+ADDRESS = re.compile(r"(?:\b(?:flat|apartment|unit)\s+\w+\s*,?\s*(?:\d{1,4}[a-z]?\s+)?|\b\d{1,4}[a-z]?\s*,?\s+)"
+                     rf"(?:[a-z][a-z'.-]*\s+){{0,3}}(?:{STREET_ENDINGS})\b\.?", re.IGNORECASE)
 
 # Names the nickname list does not give both ways, or common in the UK and missing from it.
 EXTRA_VARIANTS: dict[str, set[str]] = {
@@ -99,10 +107,12 @@ class ParsedQuery:
     dob_year: int | None = None
     dob_month: int | None = None
     dob_day: int | None = None
+    address: str | None = None  # the first line, keyed as `location.line1_key` is
+    street: str | None = None  # the street without the number, keyed as `location.street_key` is
 
     @property
     def empty(self) -> bool:
-        return not (self.names or self.phone or self.postcode or self.outward or self.dob_year)
+        return not (self.names or self.phone or self.postcode or self.outward or self.dob_year or self.address)
 
 
 def _year(value: str) -> int:
@@ -112,6 +122,14 @@ def _year(value: str) -> int:
 
         year += 2000 if year <= date.today().year % 100 else 1900
     return year
+
+
+def address_keys(line: str) -> tuple[str, str]:
+    """The first line of an address and its street, keyed exactly as PostgreSQL keys `location`."""
+    def key(text: str) -> str:
+        return re.sub(ADDRESS_SEPARATORS, " ", text).strip().lower()
+
+    return key(line), key(re.sub(HOUSE_NUMBER, "", line, count=1, flags=re.IGNORECASE))
 
 
 def parse_query(query: str) -> ParsedQuery:
@@ -129,6 +147,9 @@ def parse_query(query: str) -> ParsedQuery:
     if postcode := POSTCODE.search(rest):
         parsed.postcode = (postcode.group(1) + postcode.group(2)).upper()
         rest = rest.replace(postcode.group(0), " ")
+    if address := ADDRESS.search(rest):
+        parsed.address, parsed.street = address_keys(address.group(0))
+        rest = rest.replace(address.group(0), " ")
     match = DATE_FULL.search(rest)
     if match:
         day, month, year = int(match.group(1)), int(match.group(2)), _year(match.group(3))
@@ -189,7 +210,9 @@ _YEAR, _MONTH, _DAY = "CAST(:dob_year AS int)", "CAST(:dob_month AS int)", "CAST
 _PHONE, _POSTCODE = "CAST(:phone AS text)", "CAST(:postcode AS text)"
 _OUTWARD, _OUTWARD_END = "CAST(:outward AS text)", "CAST(:outward_end AS text)"
 _VISIBLE_PLACE = "(NOT l.restricted OR sg_may_see_location(l.id))"
+_ADDRESS, _STREET = "CAST(:address AS text)", "CAST(:street AS text)"
 _PLACE_MATCH = {"postcode": f"l.postcode_key = {_POSTCODE}",
+                "address": f"l.line1_key = {_ADDRESS}", "street": f"l.street_key = {_STREET}",
                 # A district: every postcode key that starts with it and has one inward code more. The
                 # range drives the index; the exact test runs on the few rows it finds.
                 "outward": f"l.postcode_key BETWEEN {_OUTWARD} AND {_OUTWARD_END} "
@@ -205,7 +228,7 @@ LIMITS = {
     "exact": 50, "near": 50, "variants": 50, "sound": 50, "sound_variants": 50, "head": 50, "tail": 50,
     "variant_head": 50, "swapped_exact": 50, "swapped": 50, "surname": 50, "surname_sound": 50, "alias": 20,
     "alias_key": 20, "variants_dob": 100, "sound_dob": 50, "dob": 200, "phone": 100, "postcode": 300,
-    "outward": 300,
+    "outward": 300, "address": 100, "street": 200,
 }
 
 
@@ -229,12 +252,13 @@ class _Shape:
     phone: bool
     postcode: bool
     outward: bool
+    address: bool = False
 
 
 def _shape(q: ParsedQuery) -> _Shape:
     dob = 0 if q.dob_year is None else 1 if q.dob_month is None else 2 if q.dob_day is None else 3
     return _Shape(first=len(q.names) >= 2, last=bool(q.names), dob=dob, phone=bool(q.phone),
-                  postcode=bool(q.postcode), outward=bool(q.outward))
+                  postcode=bool(q.postcode), outward=bool(q.outward), address=bool(q.address))
 
 
 def _branches(shape: _Shape) -> list[tuple[str, str]]:
@@ -279,11 +303,12 @@ def _branches(shape: _Shape) -> list[tuple[str, str]]:
     if shape.phone:
         branches.append(("phone", f"SELECT {_COLUMNS} FROM person_phone ph JOIN person p ON p.id = ph.person_id "
                                   f"WHERE ph.number_e164 = {_PHONE} AND {_LIVE} LIMIT {LIMITS['phone']}"))
-    for kind in ("postcode", "outward"):
-        if getattr(shape, kind) and (kind == "postcode" or shape.last):
-            branches.append((kind, f"SELECT {_COLUMNS} FROM location l JOIN person_address pa ON pa.location_id = l.id "
-                                   f"JOIN person p ON p.id = pa.person_id WHERE {_PLACE_MATCH[kind]} "
-                                   f"AND {_VISIBLE_PLACE} AND {_LIVE} LIMIT {LIMITS[kind]}"))
+    places = [kind for kind in ("postcode", "outward") if getattr(shape, kind) and (kind == "postcode" or shape.last)]
+    places += ["address", "street"] if shape.address else []
+    for kind in places:
+        branches.append((kind, f"SELECT {_COLUMNS} FROM location l JOIN person_address pa ON pa.location_id = l.id "
+                               f"JOIN person p ON p.id = pa.person_id WHERE {_PLACE_MATCH[kind]} "
+                               f"AND {_VISIBLE_PLACE} AND {_LIVE} LIMIT {LIMITS[kind]}"))
     return branches
 
 
@@ -311,6 +336,10 @@ def _sql(shape: _Shape) -> str:
         match = _PLACE_MATCH["postcode" if shape.postcode else "outward"]
         scores.append(f"EXISTS (SELECT 1 FROM person_address pa JOIN location l ON l.id = pa.location_id "
                       f"WHERE pa.person_id = c.id AND {match} AND {_VISIBLE_PLACE}) AS place_hit")
+    if shape.address:
+        scores += [f"EXISTS (SELECT 1 FROM person_address pa JOIN location l ON l.id = pa.location_id "
+                   f"WHERE pa.person_id = c.id AND {_PLACE_MATCH[kind]} AND {_VISIBLE_PLACE}) AS {kind}_hit"
+                   for kind in ("address", "street")]
     return (f"WITH q AS MATERIALIZED (SELECT {', '.join(sounds) or 'NULL'}),\nc AS (\n    {union}\n)\n"
             "SELECT c.id, c.forename, c.surname, c.dob_year, c.dob_month, c.dob_day"
             + "".join(f",\n       {s}" for s in scores) +
@@ -334,6 +363,7 @@ def _params(q: ParsedQuery, shape: _Shape) -> dict[str, object]:
         "phone": q.phone, "postcode": q.postcode, "outward": q.outward,
         # Postcode keys are upper-case letters and digits, all of which sort before "ZZZZ".
         "outward_end": f"{q.outward}ZZZZ" if q.outward else None,
+        "address": q.address, "street": q.street,
     }
     if shape.last:
         params["near"] = list(spelling_neighbours(q.names[-1]))
@@ -422,6 +452,14 @@ def _score(row: Mapping[Any, Any], q: ParsedQuery) -> tuple[float, list[str]]:
         if row["place_hit"]:
             score += 0.2
             why.append("postcode matches" if q.postcode else "postcode district matches")
+    if q.address:
+        weight += 0.3
+        if row["address_hit"]:
+            score += 0.3
+            why.append("address matches")
+        elif row["street_hit"]:
+            score += 0.15
+            why.append("same street")
     return (round(score / weight, 3) if weight else 0.0), why
 
 
