@@ -13,7 +13,8 @@ from safeguard.people.service import restrict
 from tests.conftest import ForceData, make_user
 
 HOMES = [("Amira", "Haddad", "77 Ash Street", "ZZ3 2LB"), ("Tom", "Baxter", "75 Ash Street", "ZZ3 2LB"),
-         ("Nora", "Quinlan", "Flat 2, Shrewsbury Court", "ZZ5 9XG"), ("Ellis", "Varga", "Flat 3, 14 Mill Lane", "ZZ1 4ML")]
+         ("Nora", "Quinlan", "Flat 2, Shrewsbury Court", "ZZ5 9XG"),
+         ("Ellis", "Varga", "Flat 3, 14 Mill Lane", "ZZ1 4ML")]
 
 
 @pytest.fixture
