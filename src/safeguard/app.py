@@ -191,6 +191,8 @@ def create_app(settings: Settings | None = None,
     from safeguard.auth.api import router as auth_api
     from safeguard.auth.views import router as auth_views
     from safeguard.crimes.api import router as crimes_api
+    from safeguard.crimes.suspect_api import router as suspect_api
+    from safeguard.crimes.suspect_views import router as suspect_views
     from safeguard.crimes.views import router as crimes_views
     from safeguard.people.api import router as people_api
     from safeguard.people.duplicate_views import router as duplicate_views
@@ -198,9 +200,10 @@ def create_app(settings: Settings | None = None,
     from safeguard.people.views import router as people_views
     from safeguard.web.views import router as web_views
 
-    # These come before /people/{person_id}, which would otherwise claim /people/duplicates and the like.
+    # These come before /people/{person_id} and /crimes/{crime_id}, which would otherwise claim
+    # /people/duplicates, /crimes/wanted and the like.
     for router in (web_views, auth_views, auth_api, audit_views, duplicate_views, lookup_views, people_views,
-                   people_api, crimes_views, crimes_api):
+                   people_api, suspect_views, crimes_views, suspect_api, crimes_api):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 

@@ -25,7 +25,7 @@ from safeguard.auth.models import ApiToken
 from safeguard.auth.permissions import ROLES, TOKEN_SCOPES, P
 from safeguard.auth.tokens import create_token
 from safeguard.contact.models import Incident
-from safeguard.crimes.models import Crime
+from safeguard.crimes.models import Crime, Suspect
 from safeguard.db.session import set_force_context
 from safeguard.people.models import DuplicateCandidate, Person, PersonMerge
 from safeguard.web.deps import Public, Requires
@@ -269,8 +269,11 @@ async def test_every_page_as_every_role(role: str, client: httpx.AsyncClient, db
                   recorded_at=func.now(), recorded_by="sample")
     db.add(crime)
     await db.flush()
+    suspect = Suspect(force_id=force_a.id, crime_id=crime.id, person_id=person.id)
+    db.add(suspect)
+    await db.flush()
     samples: dict[str, object] = {"person_id": person.id, "candidate_id": pair.id, "merge_id": merge.id,
-                                  "crime_id": crime.id}
+                                  "crime_id": crime.id, "suspect_id": suspect.id}
     staff = await make_user(db, force_a, role)
     assert (await sign_in(client, staff)).status_code == 303
     pages = _page_routes(_app())
