@@ -191,6 +191,8 @@ def create_app(settings: Settings | None = None,
     from safeguard.auth.api import router as auth_api
     from safeguard.auth.views import router as auth_views
     from safeguard.crimes.api import router as crimes_api
+    from safeguard.crimes.custody_api import router as custody_api
+    from safeguard.crimes.custody_views import router as custody_views
     from safeguard.crimes.suspect_api import router as suspect_api
     from safeguard.crimes.suspect_views import router as suspect_views
     from safeguard.crimes.views import router as crimes_views
@@ -203,7 +205,7 @@ def create_app(settings: Settings | None = None,
     # These come before /people/{person_id} and /crimes/{crime_id}, which would otherwise claim
     # /people/duplicates, /crimes/wanted and the like.
     for router in (web_views, auth_views, auth_api, audit_views, duplicate_views, lookup_views, people_views,
-                   people_api, suspect_views, crimes_views, suspect_api, crimes_api):
+                   people_api, suspect_views, custody_views, crimes_views, suspect_api, custody_api, crimes_api):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 

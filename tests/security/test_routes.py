@@ -25,7 +25,7 @@ from safeguard.auth.models import ApiToken
 from safeguard.auth.permissions import ROLES, TOKEN_SCOPES, P
 from safeguard.auth.tokens import create_token
 from safeguard.contact.models import Incident
-from safeguard.crimes.models import Crime, Suspect
+from safeguard.crimes.models import Arrest, Crime, Suspect
 from safeguard.db.session import set_force_context
 from safeguard.people.models import DuplicateCandidate, Person, PersonMerge
 from safeguard.web.deps import Public, Requires
@@ -272,8 +272,12 @@ async def test_every_page_as_every_role(role: str, client: httpx.AsyncClient, db
     suspect = Suspect(force_id=force_a.id, crime_id=crime.id, person_id=person.id)
     db.add(suspect)
     await db.flush()
+    arrest = Arrest(force_id=force_a.id, person_id=person.id, suspect_id=suspect.id, arrested_at=func.now(),
+                    arrested_by="sample")
+    db.add(arrest)
+    await db.flush()
     samples: dict[str, object] = {"person_id": person.id, "candidate_id": pair.id, "merge_id": merge.id,
-                                  "crime_id": crime.id, "suspect_id": suspect.id}
+                                  "crime_id": crime.id, "suspect_id": suspect.id, "arrest_id": arrest.id}
     staff = await make_user(db, force_a, role)
     assert (await sign_in(client, staff)).status_code == 303
     pages = _page_routes(_app())

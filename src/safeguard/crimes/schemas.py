@@ -203,3 +203,114 @@ class WantedOut(BaseModel):
 
 class WantedListOut(BaseModel):
     results: list[WantedOut]
+
+
+# -- arrests and custody ---------------------------------------------------------------------------------
+
+class ArrestIn(BaseModel):
+    suspect_id: int = Field(ge=1, le=2**62)
+    arrested_at: datetime = Field(description="With a time zone; not in the future, not before the crime")
+    place: str = Field(max_length=500, description="Where the arrest was made")
+    offence_codes: list[str] = Field(max_length=20, description="What the suspect was arrested for (catalogue codes)")
+    team_id: int = Field(ge=1, le=2**62, description="The team that made the arrest")
+    arresting_officer: str | None = Field(default=None, max_length=140,
+                                          description="Default: whoever the token or user is")
+    operation_id: int | None = Field(default=None, ge=1, le=2**62,
+                                     description="The targeted operation; null for regular response")
+    da_related: bool | None = Field(default=None, description="Default: the crime's DA flag")
+    for_bail_breach: bool = Field(default=False, description="Arrested for breaching pre-charge bail (+3 hours)")
+    custody_station: str | None = Field(default=None, max_length=120)
+    arrived_at_station: datetime | None = None
+    detention_authorised_at: datetime | None = None
+
+
+class WarningOut(BaseModel):
+    level: str = Field(description="info, soon or overdue")
+    about: str = Field(description="arrival, review or limit")
+    message: str
+
+
+class ClockOut(BaseModel):
+    running: bool
+    relevant_time: datetime
+    relevant_time_estimated: bool = Field(description="True until the arrival at the station is recorded")
+    reviews_from: datetime
+    next_review_due: datetime | None
+    reviews_done: int
+    limit: datetime = Field(description="The detention limit now in force")
+    limit_kind: str = Field(description="basic, superintendent or warrant")
+    basic_limit: datetime
+    extended_limit: datetime
+    maximum: datetime
+    stopped_at: datetime | None
+    stopped_by: str | None = Field(description="released or charged")
+    warnings: list[WarningOut]
+
+
+class ReviewOut(BaseModel):
+    id: int
+    reviewed_at: datetime
+    by: str
+    rank: str | None
+    detention_continued: bool
+    note: str | None
+
+
+class ArrestOut(BaseModel):
+    id: int
+    suspect_id: int | None
+    suspect_status: str | None
+    crime_id: int | None
+    crime_reference: str | None
+    person: PersonRef
+    arrested_at: datetime
+    place: str | None
+    arrested_by: str
+    team_id: int | None
+    team: str | None
+    operation_id: int | None = Field(description="null: regular response")
+    da_related: bool
+    for_bail_breach: bool
+    offence_codes: list[str]
+    custody_station: str | None
+    arrived_at_station: datetime | None
+    detention_authorised_at: datetime | None
+    released_at: datetime | None
+    release_reason: str | None
+    superintendent_extension_at: datetime | None
+    superintendent_extension_by: str | None
+    warrant_until: datetime | None
+    reviews: list[ReviewOut]
+    clock: ClockOut
+
+
+class ArrivalIn(BaseModel):
+    arrived_at: datetime
+    authorised_at: datetime | None = Field(default=None, description="When detention was first authorised")
+    custody_station: str | None = Field(default=None, max_length=120)
+
+
+class ReviewIn(BaseModel):
+    reviewed_at: datetime
+    by: str = Field(max_length=140, description="The reviewing officer's name")
+    rank: str = Field(max_length=40, description="inspector, chief-inspector, superintendent or "
+                                                 "chief-superintendent (the force may set others)")
+    detention_continued: bool = True
+    note: str | None = Field(default=None, max_length=2000, description="Needed when detention is not continued")
+
+
+class ExtensionIn(BaseModel):
+    at: datetime
+    by: str = Field(max_length=100)
+    rank: str = Field(max_length=40, description="superintendent or chief-superintendent")
+
+
+class WarrantIn(BaseModel):
+    issued_at: datetime
+    until: datetime
+    court: str | None = Field(default=None, max_length=200)
+
+
+class ReleaseIn(BaseModel):
+    released_at: datetime
+    reason: str = Field(max_length=500)
