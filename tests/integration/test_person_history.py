@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.contact.models import Contact, Incident, IncidentPerson
+from safeguard.crimes.models import Arrest, Crime, CrimeOffence, CrimePerson, Offence, Suspect
 from safeguard.db.session import set_force_context
 from safeguard.force.models import Force
 from safeguard.people.history import FlagRules, flags, timeline
@@ -88,6 +89,32 @@ async def test_timeline_lists_incidents_and_contacts_with_roles(db: AsyncSession
     await db.flush()
     entries = await timeline(db, suspect.id)
     assert [(e.kind, e.role) for e in entries] == [("incident", "suspect"), ("contact", None), ("incident", "witness")]
+
+
+async def test_timeline_lists_crimes_with_the_role_and_the_suspects_stage(db: AsyncSession,
+                                                                         force_a: ForceData) -> None:
+    await set_force_context(db, force_a.id)
+    victim, suspect = await _person(db, force_a, "Vic"), await _person(db, force_a, "Sid")
+    incident = await _incident(db, force_a, 5, [(victim, "victim"), (suspect, "suspect")])
+    offence = await db.scalar(select(Offence).where(Offence.code == "coercive-control"))
+    assert offence is not None
+    crime = Crime(force_id=force_a.id, reference="CR-2026-000042", incident_id=incident.id, da_related=True,
+                  occurred_at=incident.occurred_at, recorded_at=NOW, recorded_by="officer")
+    db.add(crime)
+    await db.flush()
+    held = Suspect(force_id=force_a.id, crime_id=crime.id, person_id=suspect.id, status="wanted")
+    db.add_all([CrimeOffence(force_id=force_a.id, crime_id=crime.id, offence_id=offence.id), held,
+                CrimePerson(force_id=force_a.id, crime_id=crime.id, person_id=victim.id, role="victim")])
+    await db.flush()
+    db.add(Arrest(force_id=force_a.id, person_id=suspect.id, suspect_id=held.id, arrested_by="pc.jones",
+                  arrested_at=NOW - timedelta(days=1), place="Tanner Street", da_related=True))
+    await db.flush()
+    entries = {e.kind: e for e in await timeline(db, suspect.id)}
+    assert entries["crime"].role == "suspect" and entries["crime"].href == f"/crimes/{crime.id}"
+    assert entries["crime"].summary == f"{offence.title} (suspect wanted)"
+    assert entries["arrest"].summary == "Arrested by pc.jones"
+    victim_entries = [(e.kind, e.role) for e in await timeline(db, victim.id)]
+    assert ("crime", "victim") in victim_entries and ("arrest", "suspect") not in victim_entries
 
 
 async def test_person_page_shows_flags_timeline_and_who_viewed(client: httpx.AsyncClient, db: AsyncSession,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.models import User
 from safeguard.contact.models import Incident, IncidentPerson
+from safeguard.crimes.models import Arrest, Crime, CrimePerson, Suspect
 from safeguard.db.session import set_force_context
 from safeguard.people.models import (
     DuplicateCandidate,
@@ -29,7 +30,7 @@ from safeguard.people.service import grant_restricted, restrict
 from tests.conftest import ForceData, Staff, csrf_from, make_user, sign_in
 
 FOLLOWING_TABLES = ["person", "person_alias", "person_phone", "person_address", "incident_person", "marker",
-                    "relationship"]
+                    "relationship", "crime_person", "suspect", "arrest"]
 
 
 async def _snapshot(db: AsyncSession, force_id: int) -> dict[str, list[tuple[object, ...]]]:
@@ -70,6 +71,20 @@ async def _pair(db: AsyncSession, force: ForceData, *, restricted_b: bool = Fals
         Relationship(force_id=force.id, person_a_id=partner.id, person_b_id=b.id, kind="intimate_partner"),
         Relationship(force_id=force.id, person_a_id=a.id, person_b_id=b.id, kind="family_member"),
     ])
+    await db.flush()
+    # B is the suspect in two crimes; in the second, A was recorded as a suspect too (the same man, twice).
+    crimes = [Crime(force_id=force.id, reference=f"CR-2026-00000{n}", incident_id=incident.id,
+                    occurred_at=incident.occurred_at, recorded_at=incident.occurred_at, recorded_by="officer",
+                    da_related=True) for n in (1, 2)]
+    db.add_all(crimes)
+    await db.flush()
+    suspect_b = Suspect(force_id=force.id, crime_id=crimes[0].id, person_id=b.id)
+    db.add_all([suspect_b, Suspect(force_id=force.id, crime_id=crimes[1].id, person_id=b.id),
+                Suspect(force_id=force.id, crime_id=crimes[1].id, person_id=a.id),
+                CrimePerson(force_id=force.id, crime_id=crimes[0].id, person_id=partner.id, role="victim")])
+    await db.flush()
+    db.add(Arrest(force_id=force.id, person_id=b.id, suspect_id=suspect_b.id, arrested_by="officer",
+                  arrested_at=datetime(2026, 3, 2, tzinfo=UTC), da_related=True))
     await db.flush()
     if restricted_b:
         await restrict(db, force_id=force.id, by_user_id=officer.user.id, by_label="officer", reason="Refuge",
@@ -129,6 +144,10 @@ async def test_merge_then_unmerge_restores_exactly_the_earlier_state(
     assert sorted(await db.scalars(select(PersonPhone.number_e164).where(PersonPhone.person_id == a.id))) == [
         "+447700900001", "+447700900002"]
     assert (await db.scalar(select(Marker.person_id))) == a.id
+    # His crimes and arrest follow him, except where A was already a suspect on the same crime.
+    suspects = sorted((await db.execute(select(Suspect.crime_id, Suspect.person_id))).all())
+    assert [p for _, p in suspects] == [a.id, a.id, b.id]
+    assert (await db.scalar(select(Arrest.person_id))) == a.id
     # The partner is now connected to the surviving record; the A–B link itself is left alone.
     links = set((await db.execute(select(Relationship.person_a_id, Relationship.person_b_id))).all())
     assert links == {(partner.id, a.id), (a.id, b.id)}

@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Table, and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from safeguard.audit import service as audit
 from safeguard.auth.actor import Actor
 from safeguard.contact.models import IncidentPerson
+from safeguard.crimes.models import Arrest, CrimePerson, Suspect
 from safeguard.people.models import (
     DuplicateCandidate,
     Location,
@@ -32,16 +33,29 @@ from safeguard.people.models import (
 )
 from safeguard.people.service import address_text
 
-# Every (table, person column) whose rows follow a person through a merge. The key names the list in
-# `PersonMerge.moved`; renaming one would strand the merges already recorded under it.
-FOLLOWERS: dict[str, tuple[Table, str]] = {
-    "person_alias": (PersonAlias.__table__, "person_id"),  # type: ignore[dict-item]
-    "person_phone": (PersonPhone.__table__, "person_id"),  # type: ignore[dict-item]
-    "person_address": (PersonAddress.__table__, "person_id"),  # type: ignore[dict-item]
-    "incident_person": (IncidentPerson.__table__, "person_id"),  # type: ignore[dict-item]
-    "marker": (Marker.__table__, "person_id"),  # type: ignore[dict-item]
-    "relationship_a": (Relationship.__table__, "person_a_id"),  # type: ignore[dict-item]
-    "relationship_b": (Relationship.__table__, "person_b_id"),  # type: ignore[dict-item]
+
+# Every table whose rows follow a person through a merge: the person column, and the columns that
+# must stay unique with it (a row is left on the merged record when the survivor already has its twin,
+# so a merge never breaks a unique constraint or makes someone a suspect twice on one crime). The key
+# names the list in `PersonMerge.moved`; renaming one would strand the merges already recorded under it.
+@dataclass(frozen=True)
+class Follower:
+    table: Table
+    column: str
+    unique_with: tuple[str, ...] = ()
+
+
+FOLLOWERS: dict[str, Follower] = {
+    "person_alias": Follower(PersonAlias.__table__, "person_id"),  # type: ignore[arg-type]
+    "person_phone": Follower(PersonPhone.__table__, "person_id"),  # type: ignore[arg-type]
+    "person_address": Follower(PersonAddress.__table__, "person_id"),  # type: ignore[arg-type]
+    "incident_person": Follower(IncidentPerson.__table__, "person_id"),  # type: ignore[arg-type]
+    "marker": Follower(Marker.__table__, "person_id"),  # type: ignore[arg-type]
+    "relationship_a": Follower(Relationship.__table__, "person_a_id"),  # type: ignore[arg-type]
+    "relationship_b": Follower(Relationship.__table__, "person_b_id"),  # type: ignore[arg-type]
+    "crime_person": Follower(CrimePerson.__table__, "person_id", ("crime_id", "role")),  # type: ignore[arg-type]
+    "suspect": Follower(Suspect.__table__, "person_id", ("crime_id",)),  # type: ignore[arg-type]
+    "arrest": Follower(Arrest.__table__, "person_id"),  # type: ignore[arg-type]
 }
 DECISIONS = ("keep_a", "keep_b", "not_same")
 
@@ -182,13 +196,17 @@ async def merge(db: AsyncSession, actor: Actor, *, survivor_id: int, merged_id: 
             raise DuplicateError(f"Person {person.id} is a restricted record. Restricted records are not merged "
                                  "from the review queue; ask the record's owner.")
     moved: dict[str, list[int]] = {}
-    for key, (table, column) in FOLLOWERS.items():
-        col = table.c[column]
-        condition = col == merged_id
+    for key, follower in FOLLOWERS.items():
+        table, column = follower.table, follower.column
+        condition = table.c[column] == merged_id
         if key == "relationship_a":
             condition = and_(condition, table.c.person_b_id != survivor_id)
         elif key == "relationship_b":
             condition = and_(condition, table.c.person_a_id != survivor_id)
+        if follower.unique_with:
+            twin = table.alias("twin")
+            condition = and_(condition, ~exists().where(
+                twin.c[column] == survivor_id, *(twin.c[c] == table.c[c] for c in follower.unique_with)))
         ids = list(await db.scalars(update(table).where(condition).values({column: survivor_id})
                                     .returning(table.c.id)))
         moved[key] = sorted(ids)
@@ -248,12 +266,12 @@ async def unmerge(db: AsyncSession, actor: Actor, merge_id: int, *, reason: str 
     for key, ids in record.moved.items():
         if not ids:
             continue
-        table, column = FOLLOWERS[key]
+        table, column = FOLLOWERS[key].table, FOLLOWERS[key].column
         await db.execute(update(table).where(table.c.id.in_(ids), table.c[column] == record.survivor_id)
                          .values({column: record.merged_id}))
     for key, ids in record.created.items():
         if ids:
-            table = FOLLOWERS[key][0]
+            table = FOLLOWERS[key].table
             await db.execute(delete(table).where(table.c.id.in_(ids)))
     merged.merged_into_id = None
     record.unmerged_by, record.unmerged_at, record.unmerge_reason = actor.label, _now(), why

@@ -13,11 +13,12 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.auth.actor import Actor
 from safeguard.contact.models import Contact, Incident, IncidentPerson
+from safeguard.crimes.models import Arrest, Crime, CrimeOffence, CrimePerson, Offence, Suspect
 from safeguard.force.models import Force
 from safeguard.people.models import Person
 from safeguard.people.service import may_see
@@ -46,12 +47,13 @@ class FlagRules:
 @dataclass(frozen=True)
 class TimelineEntry:
     when: datetime
-    kind: str  # "incident", "contact"
+    kind: str  # "incident", "contact", "crime", "arrest"
     reference: str
     role: str | None  # victim, suspect, witness
     da: bool
     summary: str
     record_id: int
+    href: str | None = None  # the record's own page, where it has one
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,30 @@ async def timeline(db: AsyncSession, person_id: int) -> list[TimelineEntry]:
         for contact in contacts:
             entries.append(TimelineEntry(contact.received_at, "contact", f"{contact.channel} contact", None,
                                          contact.da_flag, contact.note or "", contact.id))
+    entries += await _crimes(db, person_id)
     entries.sort(key=lambda e: e.when, reverse=True)
+    return entries
+
+
+async def _crimes(db: AsyncSession, person_id: int) -> list[TimelineEntry]:
+    """Crimes the person was a victim, witness or suspect in (with the suspect's stage), and arrests."""
+    roles = (select(CrimePerson.crime_id, CrimePerson.role, literal(None).label("stage"))
+             .where(CrimePerson.person_id == person_id)
+             .union_all(select(Suspect.crime_id, literal("suspect"), Suspect.status)
+                        .where(Suspect.person_id == person_id))).subquery()
+    offences = (select(func.string_agg(Offence.title, "; ").label("titles"))
+                .select_from(CrimeOffence).join(Offence, Offence.id == CrimeOffence.offence_id)
+                .where(CrimeOffence.crime_id == Crime.id).scalar_subquery())
+    rows = await db.execute(select(Crime, roles.c.role, roles.c.stage, offences)
+                            .join(roles, roles.c.crime_id == Crime.id))
+    entries = []
+    for crime, role, stage, titles in rows:
+        summary = (titles or "") + (f" (suspect {str(stage).replace('-', ' ')})" if stage else "")
+        entries.append(TimelineEntry(crime.occurred_at, "crime", crime.reference, role, crime.da_related,
+                                     summary, crime.id, f"/crimes/{crime.id}"))
+    for arrest in await db.scalars(select(Arrest).where(Arrest.person_id == person_id)):
+        entries.append(TimelineEntry(arrest.arrested_at, "arrest", arrest.place or "", "suspect",
+                                     arrest.da_related, f"Arrested by {arrest.arrested_by}", arrest.id))
     return entries
 
 

@@ -228,7 +228,7 @@ LIMITS = {
     "exact": 50, "near": 50, "variants": 50, "sound": 50, "sound_variants": 50, "head": 50, "tail": 50,
     "variant_head": 50, "swapped_exact": 50, "swapped": 50, "surname": 50, "surname_sound": 50, "alias": 20,
     "alias_key": 20, "variants_dob": 100, "sound_dob": 50, "dob": 200, "phone": 100, "postcode": 300,
-    "outward": 300, "address": 100, "street": 200,
+    "outward": 300, "address": 100, "street": 50,
 }
 
 
