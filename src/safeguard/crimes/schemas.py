@@ -314,3 +314,38 @@ class WarrantIn(BaseModel):
 class ReleaseIn(BaseModel):
     released_at: datetime
     reason: str = Field(max_length=500)
+
+
+# -- charges and outcomes --------------------------------------------------------------------------------
+
+class ChargeIn(BaseModel):
+    offence_codes: list[str] = Field(max_length=20, description="The offences charged (catalogue codes)")
+    decided_by: str = Field(max_length=10, description="cps or police (DA cases go to the CPS under DG6 unless "
+                                                       "the force allows police charging)")
+    method: str = Field(default="charge", max_length=20,
+                        description="charge (in custody; needs an arrest), summons or postal-requisition")
+    code_test: str | None = Field(default=None, max_length=10, description="full-code or threshold")
+    charged_at: datetime | None = Field(default=None, description="With a time zone; default now")
+    remanded: bool = Field(default=False, description="Remanded in custody; otherwise bailed to court")
+    first_court_date: date | None = None
+    court: str | None = Field(default=None, max_length=200)
+    bail_conditions: list[BailConditionIn] = Field(default_factory=list, max_length=20,
+                                                   description="Conditions of bail to court")
+
+
+class OutcomeIn(BaseModel):
+    code: str = Field(max_length=4, description="A Home Office outcome type: 1, 1A, 2 ... 22")
+    at: datetime | None = Field(default=None, description="With a time zone; default now")
+    note: str | None = Field(default=None, max_length=2000, description="The rationale; needed for outcome 21")
+
+
+class OutcomeTypeOut(BaseModel):
+    code: str
+    title: str
+    group: str
+    final: bool = Field(description="False for outcomes that file the crime pending new evidence")
+    confidence: str = Field(description="VERIFIED, PARTIAL or UNVERIFIED (how sure the wording is)")
+
+
+class OutcomeTypesOut(BaseModel):
+    results: list[OutcomeTypeOut]

@@ -11,8 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from safeguard.auth.actor import Actor
 from safeguard.auth.permissions import P
+from safeguard.crimes import charges, service
 from safeguard.crimes import offences as catalogue
-from safeguard.crimes import service
 from safeguard.web.deps import DbSession, Requires
 from safeguard.web.templating import flash, render
 
@@ -106,7 +106,9 @@ async def crime_page(request: Request, crime_id: CrimeId, db: DbSession, actor: 
         raise HTTPException(404, NOT_FOUND) from None
     return render(request, "crimes/crime.html", {
         "crime": crime, "title": f"Crime {crime.reference}", "uk_time": service.uk_time,
-        "harm_sources": catalogue.HARM_SOURCE_LABELS, "harm_caveat": catalogue.HARM_CAVEAT})
+        "harm_sources": catalogue.HARM_SOURCE_LABELS, "harm_caveat": catalogue.HARM_CAVEAT,
+        "charges": await charges.charges_for_crime(db, crime_id), "can_write": actor.can(P.CRIME_WRITE),
+        "method_labels": charges.METHOD_LABELS})
 
 
 # -- helpers --------------------------------------------------------------------------------------
