@@ -195,6 +195,8 @@ def create_app(settings: Settings | None = None,
     from safeguard.crimes.charge_views import router as charge_views
     from safeguard.crimes.custody_api import router as custody_api
     from safeguard.crimes.custody_views import router as custody_views
+    from safeguard.crimes.result_api import router as result_api
+    from safeguard.crimes.result_views import router as result_views
     from safeguard.crimes.suspect_api import router as suspect_api
     from safeguard.crimes.suspect_views import router as suspect_views
     from safeguard.crimes.views import router as crimes_views
@@ -207,8 +209,8 @@ def create_app(settings: Settings | None = None,
     # These come before /people/{person_id} and /crimes/{crime_id}, which would otherwise claim
     # /people/duplicates, /crimes/wanted and the like.
     for router in (web_views, auth_views, auth_api, audit_views, duplicate_views, lookup_views, people_views,
-                   people_api, suspect_views, custody_views, charge_views, crimes_views, suspect_api, custody_api,
-                   charge_api, crimes_api):
+                   people_api, suspect_views, custody_views, charge_views, result_views, crimes_views, suspect_api,
+                   custody_api, charge_api, result_api, crimes_api):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 

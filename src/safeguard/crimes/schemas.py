@@ -349,3 +349,41 @@ class OutcomeTypeOut(BaseModel):
 
 class OutcomeTypesOut(BaseModel):
     results: list[OutcomeTypeOut]
+
+
+# -- results ---------------------------------------------------------------------------------------------
+
+class CategoryCountOut(BaseModel):
+    category: str
+    label: str
+    count: int
+
+
+class OutcomeCountOut(BaseModel):
+    code: str
+    title: str
+    group: str
+    count: int
+
+
+class GroupCountOut(BaseModel):
+    group: str
+    count: int
+
+
+class ResultsOut(BaseModel):
+    start: date = Field(serialization_alias="from", description="The first day (UK)")
+    end: date = Field(serialization_alias="to", description="The day after the period (not included)")
+    da_only: bool
+    people_arrested: int = Field(description="Distinct people arrested in the period")
+    people_arrested_da: int = Field(description="Distinct people arrested at least once for DA")
+    arrests: int
+    arrests_da: int
+    arrests_in_operations: int = Field(description="The rest were regular response")
+    charge_decisions: int
+    people_charged: int
+    charges: int = Field(description="Offences charged: each offence on a charge counts once")
+    charges_by_category: list[CategoryCountOut] = Field(description="All ten report categories, zeros included")
+    outcomes: int
+    outcomes_by_code: list[OutcomeCountOut] = Field(description="Every Home Office outcome type, zeros included")
+    outcomes_by_group: list[GroupCountOut]

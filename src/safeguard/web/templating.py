@@ -59,6 +59,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Crimes", "/crimes", P.CRIME_READ),
     NavItem("Wanted", "/crimes/wanted", P.CRIME_READ),
     NavItem("Custody", "/crimes/custody", P.CRIME_READ),
+    NavItem("Crime results", "/crimes/results", P.REPORT_READ),
     NavItem("Audit", "/audit", P.AUDIT_READ),
     NavItem("Users", "/admin/users", P.USER_ADMIN),
     NavItem("Account", "/account", P.ACCOUNT_VIEW),
