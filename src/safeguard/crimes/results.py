@@ -1,7 +1,7 @@
 """What the force achieved in any period [start, end): arrests, charges by report category, outcomes.
 
 The operations summary and the reports build on `results()`. Days are UK days: the period runs from
-midnight UK time on `start` to midnight UK time on `end` (not included). Three aggregate queries, each on
+midnight UK time on `start` to midnight UK time on `end` (not included). Four aggregate queries, each on
 an indexed time column, under row-level security; counts only, no names. Every call is audited.
 """
 

@@ -142,7 +142,7 @@ async def _status_form(request: Request, db: DbSession, actor: Actor, suspect_id
         refusal = refusal or "Choose what happens next"
     current_bail = suspect.current_bail
     if values is None:
-        values = {**forms.when_values("at", datetime.now(UTC)), "circulated": "yes"}
+        values = forms.when_values("at", datetime.now(UTC))
         if chosen == "bailed" and current_bail is not None:
             values.update(forms.date_values("bail_return_on", current_bail.return_on))
             values["bail_authority"] = current_bail.authority
