@@ -17,6 +17,7 @@ from safeguard.crimes.models import Arrest, ArrestOffence, CustodyReview, Suspec
 from safeguard.crimes.rules import add_months
 from safeguard.crimes.service import CrimeRefused, uk_time
 from safeguard.db.session import set_force_context
+from safeguard.people.service import restrict
 from tests.conftest import ForceData, csrf_from, make_user, sign_in
 from tests.integration.crime_scene import CrimeScene, count, crime_scene
 
@@ -324,3 +325,17 @@ async def test_the_api_records_an_arrest_and_the_custody_entries_under_the_same_
     await set_force_context(db, force_a.id)
     reads = (await db.scalars(select(AuditEvent.reason).where(AuditEvent.action == "arrest.read"))).all()
     assert len(reads) >= 5 and "recorded through the API" in reads
+
+
+async def test_a_restricted_detainee_is_listed_without_a_name_and_their_record_is_not_found(
+        client: httpx.AsyncClient, db: AsyncSession, force_a: ForceData) -> None:
+    scene = await crime_scene(db, force_a)
+    arrest = await _arrest(db, scene, datetime.now(UTC) - 2 * H, arrived=datetime.now(UTC) - 2 * H)
+    keeper = await make_user(db, force_a, "ppu_investigator")
+    await restrict(db, force_id=force_a.id, by_user_id=keeper.user.id, by_label="ppu", reason="Officer",
+                   person_id=scene.person.id)
+    await sign_in(client, scene.staff)
+    listing = await client.get("/crimes/custody")
+    assert "Restricted person" in listing.text and "Dean" not in listing.text
+    assert f"/crimes/custody/{arrest.id}" not in listing.text
+    assert (await client.get(f"/crimes/custody/{arrest.id}")).status_code == 404
