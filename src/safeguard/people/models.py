@@ -28,7 +28,8 @@ GENDERS = ("female", "male", "non-binary", "unknown")
 RELATIONSHIP_KINDS = ("intimate_partner", "ex_partner", "family_member")
 # How an address's first line is keyed for search; `people.search.address_keys` does the same in Python.
 ADDRESS_SEPARATORS = "[^A-Za-z0-9]+"
-HOUSE_NUMBER = "^[^A-Za-z0-9]*((flat|apartment|unit)[^A-Za-z0-9]+[A-Za-z0-9]+[^A-Za-z0-9]+)?([0-9]+[A-Za-z]?[^A-Za-z0-9]+)?"
+HOUSE_NUMBER = ("^[^A-Za-z0-9]*((flat|apartment|unit)[^A-Za-z0-9]+[A-Za-z0-9]+[^A-Za-z0-9]+)?"
+                "([0-9]+[A-Za-z]?[^A-Za-z0-9]+)?")
 
 
 class Location(ForceOwned, Base):
