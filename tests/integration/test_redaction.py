@@ -160,6 +160,7 @@ async def test_history_at_a_glance_page_and_api(client: httpx.AsyncClient, db: A
     assert api.status_code == 200
     body = api.json()
     assert body["number"] == SHARED_NUMBER
+    assert body["people"][0]["withheld"]  # first: a restricted person on the line may be in a refuge
     withheld = [p for p in body["people"] if p["withheld"]]
     assert withheld == [{"id": None, "display_name": "Restricted person", "date_of_birth": None, "withheld": True,
                          "markers": [], "addresses": [], "incidents": []}]
@@ -183,3 +184,18 @@ async def test_history_refuses_a_number_that_is_not_one(client: httpx.AsyncClien
     assert page.status_code == 400 and "is not a phone number" in page.text and "There is a problem" in page.text
     api = await client.get("/api/v1/people/history", params={"number": "12"})
     assert api.status_code == 422 and "not a valid" in api.json()["detail"]
+
+
+async def test_history_puts_people_with_warning_markers_first(client: httpx.AsyncClient, db: AsyncSession,
+                                                              force_a: ForceData, world: World) -> None:
+    await set_force_context(db, force_a.id)
+    quiet = Person(force_id=force_a.id, forename="Alan", surname="Quiet", gender="male")
+    marked = Person(force_id=force_a.id, forename="Bob", surname="Marked", gender="male")
+    db.add_all([quiet, marked])
+    await db.flush()
+    db.add_all([PersonPhone(force_id=force_a.id, person_id=p.id, number_e164="+447700900888") for p in (quiet, marked)]
+               + [Marker(force_id=force_a.id, person_id=marked.id, kind="weapons", starts_on=date(2026, 1, 1),
+                         set_by="officer")])
+    await db.flush()
+    body = (await client.get("/api/v1/people/history", params={"number": "07700900888"})).json()
+    assert [p["display_name"] for p in body["people"]] == ["Bob Marked", "Alan Quiet"]

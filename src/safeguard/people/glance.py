@@ -118,5 +118,7 @@ async def history_for_number(db: AsyncSession, actor: Actor, number: str, *, now
             unique.setdefault(person.id, person)
     await audit.record(db, action="phone.history_viewed", actor=actor, object_type="phone", object_id=e164,
                        details={"people": len(unique), "withheld": len(withheld)})
-    return Glance(e164, (await markers.markers_for(db, phone=e164)).active,
-                  list(unique.values()) + withheld[:1])
+    # What the handler must see first: a withheld (restricted) person, who may be a victim in a refuge; then
+    # those with the most warning markers, then the most recent incidents.
+    ranked = sorted(unique.values(), key=lambda p: (-len(p.markers), -len(p.incidents)))
+    return Glance(e164, (await markers.markers_for(db, phone=e164)).active, withheld[:1] + ranked)
