@@ -3,6 +3,7 @@ warns as each deadline nears; every custody entry keeps the PACE rules, and a re
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -89,6 +90,26 @@ async def test_an_investigator_records_an_arrest_and_sees_the_custody_clock(
     assert f'href="/crimes/custody/{arrest.id}"' in suspect_page.text and "Arrested" in suspect_page.text
     listing = await client.get("/crimes/custody")
     assert listing.status_code == 200 and "Dean Holloway" in listing.text and "1 detained" in listing.text
+
+
+async def test_a_response_officer_records_the_arrest_but_does_not_charge(
+        client: httpx.AsyncClient, db: AsyncSession, force_a: ForceData) -> None:
+    scene = await crime_scene(db, force_a)
+    officer = await make_user(db, force_a, "response_officer", username="pc.response")
+    await sign_in(client, officer)
+    page = await client.get(f"/crimes/suspects/{scene.suspect.id}")
+    assert page.status_code == 200 and "Record the arrest" in page.text and "Charge" not in page.text
+    form = await client.get(f"/crimes/suspects/{scene.suspect.id}/arrest")
+    assert form.status_code == 200
+    at = datetime.now(UTC) - 2 * H
+    response = await client.post(f"/crimes/suspects/{scene.suspect.id}/arrest", data={
+        **_when("arrested_at", at), "place": "Elm Road", "offence": "abh", "operation": "", "da_related": "yes",
+        "team": str(force_a.teams["local_policing"].id), "csrf_token": csrf_from(form.text)})
+    assert response.status_code == 303, re.findall(r'govuk-error-message">(.*?)</p>', response.text, re.S)
+    await set_force_context(db, force_a.id)
+    arrest = (await db.scalars(select(Arrest))).one()
+    assert arrest.arrested_by == "pc.response"
+    assert (await client.get(f"/crimes/suspects/{scene.suspect.id}/charge")).status_code == 403
 
 
 async def test_a_refused_arrest_names_each_field_and_saves_nothing(
@@ -273,7 +294,8 @@ async def test_the_api_records_an_arrest_and_the_custody_entries_under_the_same_
     scene = await crime_scene(db, force_a)
     elsewhere = await crime_scene(db, force_b)
     other_arrest = await _arrest(db, elsewhere, datetime.now(UTC) - H)
-    writer = await create_token(db, force_id=force_a.id, name="custody", scopes=["crimes:write", "crimes:read"])
+    writer = await create_token(db, force_id=force_a.id, name="custody",
+                                scopes=["crimes:write", "arrests:write", "crimes:read"])
     reader = await create_token(db, force_id=force_a.id, name="dash", scopes=["crimes:read"])
     auth = {"Authorization": f"Bearer {writer}"}
     now = datetime.now(UTC)

@@ -25,6 +25,7 @@ class P(StrEnum):
     AML_WRITE = "aml:write"
     CRIME_READ = "crimes:read"
     CRIME_WRITE = "crimes:write"
+    ARREST_WRITE = "arrests:write"
     RISK_READ = "risk:read"
     RISK_WRITE = "risk:write"
     SAFEGUARDING_READ = "safeguarding:read"
@@ -57,10 +58,10 @@ ROLES: dict[str, Role] = {
         Role("da_specialist", "DA specialist", _BASE | {P.CONTACT_READ, P.PERSON_READ, P.RISK_READ,
              P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE}, "Calls for review"),
         Role("response_officer", "Response officer", _BASE | {P.PERSON_READ, P.INCIDENT_READ, P.RISK_READ,
-             P.RISK_WRITE, P.CRIME_READ, P.SAFEGUARDING_READ, P.OPERATION_READ}, "My incidents"),
+             P.RISK_WRITE, P.CRIME_READ, P.ARREST_WRITE, P.SAFEGUARDING_READ, P.OPERATION_READ}, "My incidents"),
         Role("ppu_investigator", "PPU investigator", _BASE | {P.PERSON_READ, P.PERSON_WRITE, P.INCIDENT_READ,
-             P.INCIDENT_WRITE, P.CRIME_READ, P.CRIME_WRITE, P.RISK_READ, P.RISK_WRITE, P.SAFEGUARDING_READ,
-             P.SAFEGUARDING_WRITE, P.TARGETS_READ, P.OPERATION_READ}, "Investigations"),
+             P.INCIDENT_WRITE, P.CRIME_READ, P.CRIME_WRITE, P.ARREST_WRITE, P.RISK_READ, P.RISK_WRITE,
+             P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE, P.TARGETS_READ, P.OPERATION_READ}, "Investigations"),
         Role("analyst", "Analyst", _BASE | {P.PERSON_READ, P.PERSON_WRITE, P.PERSON_MERGE,
              P.INCIDENT_READ, P.CRIME_READ,
              P.TARGETS_READ, P.REPORT_READ}, "Analysis"),
@@ -74,7 +75,7 @@ ROLES: dict[str, Role] = {
 # What an API token may be granted. A scope is a permission that a machine may hold.
 TOKEN_SCOPES: frozenset[P] = frozenset({
     P.CONTACT_READ, P.CONTACT_WRITE, P.AML_WRITE, P.PERSON_READ, P.PERSON_WRITE, P.INCIDENT_READ,
-    P.INCIDENT_WRITE, P.CRIME_READ, P.CRIME_WRITE, P.RISK_READ, P.RISK_WRITE, P.TARGETS_READ,
+    P.INCIDENT_WRITE, P.CRIME_READ, P.CRIME_WRITE, P.ARREST_WRITE, P.RISK_READ, P.RISK_WRITE, P.TARGETS_READ,
     P.OPERATION_READ, P.REPORT_READ,
 })
 

@@ -34,6 +34,7 @@ router = APIRouter(prefix="/api/v1/crimes/arrests", tags=["arrests"])
 ArrestId = Annotated[int, Path(ge=1, le=2**62)]
 Reader = Annotated[Actor, Depends(Requires(P.CRIME_READ))]
 Writer = Annotated[Actor, Depends(Requires(P.CRIME_WRITE))]
+Arrester = Annotated[Actor, Depends(Requires(P.ARREST_WRITE))]  # response officers record their arrests
 REFUSED: dict[int | str, dict[str, Any]] = {
     422: {"model": CrimeRefusedOut, "description": "Nothing was saved; each field at fault is named with the reason"}}
 ARREST_FIELDS = {"suspect": "suspect_id", "offences": "offence_codes", "team": "team_id",
@@ -63,7 +64,7 @@ def arrest_out(a: custody.ArrestView) -> ArrestOut:
 
 
 @router.post("", response_model=ArrestOut, status_code=201, responses=REFUSED)
-async def create_arrest(body: ArrestIn, db: DbSession, actor: Writer) -> ArrestOut | JSONResponse:
+async def create_arrest(body: ArrestIn, db: DbSession, actor: Arrester) -> ArrestOut | JSONResponse:
     """Record an arrest of a suspect: it moves them to arrested and starts the custody clock."""
     new = custody.NewArrest(
         suspect_id=body.suspect_id, arrested_at=body.arrested_at, place=body.place, offence_codes=body.offence_codes,

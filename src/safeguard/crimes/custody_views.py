@@ -23,6 +23,9 @@ router = APIRouter()
 Id = Annotated[int, Path(ge=1, le=2**62)]
 Reader = Annotated[Actor, Depends(Requires(P.CRIME_READ))]
 Writer = Annotated[Actor, Depends(Requires(P.CRIME_WRITE))]
+# Response officers record the arrests they make (DESIGN.md); the rest of the custody record is the
+# investigators'.
+Arrester = Annotated[Actor, Depends(Requires(P.ARREST_WRITE))]
 
 NO_ARREST = "There is no arrest with that number in your force."
 NO_SUSPECT = "There is no suspect with that number in your force."
@@ -62,12 +65,12 @@ def _relative(now: datetime) -> Any:
 # -- recording an arrest -----------------------------------------------------------------------------------
 
 @router.get("/crimes/suspects/{suspect_id}/arrest")
-async def arrest_form(request: Request, suspect_id: Id, db: DbSession, actor: Writer) -> Response:
+async def arrest_form(request: Request, suspect_id: Id, db: DbSession, actor: Arrester) -> Response:
     return await _arrest_form(request, db, actor, suspect_id)
 
 
 @router.post("/crimes/suspects/{suspect_id}/arrest")
-async def record_arrest(request: Request, suspect_id: Id, db: DbSession, actor: Writer) -> Response:
+async def record_arrest(request: Request, suspect_id: Id, db: DbSession, actor: Arrester) -> Response:
     form = await request.form()
     values = _posted(form)
     values["offences"] = [v for v in form.getlist("offence") if isinstance(v, str)][:40]

@@ -71,6 +71,7 @@ async def suspect_page(request: Request, suspect_id: SuspectId, db: DbSession, a
         raise HTTPException(404, NOT_FOUND) from None
     return render(request, "crimes/suspect.html", {
         "s": suspect, "uk_time": uk_time, "can_write": actor.can(P.CRIME_WRITE),
+        "can_arrest": actor.can(P.ARREST_WRITE),
         "action_labels": suspects.ACTION_LABELS, "title": f"Suspect {suspect.person.display_name}"})
 
 
