@@ -182,7 +182,7 @@ def demo(
     from safeguard.auth.totp import current_code
     from safeguard.config import get_settings
     from safeguard.db import migrate
-    from safeguard.demo import ensure_demo_accounts, link_demo, seed_demo
+    from safeguard.demo import demo_summary, ensure_demo_accounts, link_demo, seed_demo
 
     os.environ["SAFEGUARD_ENV"] = "demo"
     get_settings.cache_clear()
@@ -194,6 +194,7 @@ def demo(
         logging.getLogger("splink").setLevel(logging.ERROR)
         pairs = asyncio.run(link_demo(urls))
         console.print(f"The linkage job queued {pairs:,} possible duplicate pairs for the analysts.")
+        console.print(demo_summary(urls.admin))
     else:
         console.print("The demo force is already seeded; keeping its data.")
     logins = asyncio.run(ensure_demo_accounts(urls, settings))

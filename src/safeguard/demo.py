@@ -62,6 +62,7 @@ def seed_demo(urls: DatabaseUrls, seed: int = 1) -> bool:
 
     seed_force(urls.admin, size="demo", seed=seed, force_code=DEMO_FORCE_CODE, force_name="Demo Constabulary")
     add_demo_markers(urls.admin)
+    add_demo_crimes(urls.admin)
     return True
 
 
@@ -88,6 +89,84 @@ SELECT DISTINCT ON (ph.number_e164) p.force_id, ph.number_e164, 'da-perpetrator'
        'Number used by a repeat DA suspect', p.starts_on, 'demo seed'
 FROM people p JOIN person_phone ph ON ph.person_id = p.person_id WHERE p.kind = 'da-perpetrator'
 """
+
+
+# Crimes for the demo, recorded from the seeded DA incidents of the last four months before the data ends:
+# one crime per incident with one offence (chosen from the incident's id, so the same seed gives the same
+# crimes), its victims and witnesses, and its suspects, a third of whom are wanted and circulated. Each
+# suspect's history starts as the application's own recording does.
+DEMO_OFFENCES = ["common-assault", "abh", "coercive-control", "stalking", "threats-to-kill", "strangulation",
+                 "harassment", "criminal-damage-dwelling", "false-imprisonment", "breach-non-molestation"]
+DEMO_CRIMES_SQL = """
+WITH force_row AS (SELECT id FROM force WHERE code = %(force)s),
+latest AS (SELECT max(occurred_at) AS at FROM incident WHERE force_id = (SELECT id FROM force_row)),
+chosen AS (
+    SELECT i.id AS incident_id, i.force_id, i.occurred_at, i.area_id, i.location_id,
+           nextval(pg_get_serial_sequence('crime', 'id')) AS crime_id,
+           (%(offences)s::text[])[1 + (i.id %% cardinality(%(offences)s::text[]))] AS offence_code
+    FROM incident i, latest
+    WHERE i.force_id = (SELECT id FROM force_row) AND i.da_related AND i.occurred_at > latest.at - interval '120 days'
+      AND EXISTS (SELECT 1 FROM incident_person ip WHERE ip.incident_id = i.id AND ip.role = 'suspect')
+      AND EXISTS (SELECT 1 FROM incident_person ip WHERE ip.incident_id = i.id AND ip.role = 'victim')
+), crimes AS (
+    INSERT INTO crime (id, force_id, reference, incident_id, occurred_at, recorded_at, recorded_by, da_related,
+                       status, area_id, location_id)
+    SELECT crime_id, force_id, 'CR-' || extract(year FROM occurred_at + interval '2 hours')::int || '-'
+           || lpad(crime_id::text, 6, '0'), incident_id, occurred_at, occurred_at + interval '2 hours', 'demo seed',
+           true, 'under-investigation', area_id, location_id
+    FROM chosen RETURNING id
+), offences AS (
+    INSERT INTO crime_offence (force_id, crime_id, offence_id, principal)
+    SELECT c.force_id, c.crime_id, o.id, true FROM chosen c JOIN offence o ON o.code = c.offence_code
+    RETURNING id
+), people AS (
+    INSERT INTO crime_person (force_id, crime_id, person_id, role)
+    SELECT DISTINCT c.force_id, c.crime_id, ip.person_id, ip.role
+    FROM chosen c JOIN incident_person ip ON ip.incident_id = c.incident_id WHERE ip.role IN ('victim', 'witness')
+    RETURNING id
+), suspects AS (
+    INSERT INTO suspect (force_id, crime_id, person_id, status, status_since, wanted_since, circulated,
+                         circulation_note)
+    SELECT DISTINCT ON (c.crime_id, ip.person_id) c.force_id, c.crime_id, ip.person_id,
+           CASE WHEN ip.person_id %% 3 = 0 THEN 'wanted' ELSE 'outstanding' END,
+           c.occurred_at + interval '2 hours'
+               + CASE WHEN ip.person_id %% 3 = 0 THEN interval '1 day' ELSE interval '0' END,
+           CASE WHEN ip.person_id %% 3 = 0 THEN c.occurred_at + interval '1 day 2 hours' END,
+           ip.person_id %% 3 = 0,
+           CASE WHEN ip.person_id %% 3 = 0 THEN 'Circulated locally: not at home address' END
+    FROM chosen c JOIN incident_person ip ON ip.incident_id = c.incident_id WHERE ip.role = 'suspect'
+    RETURNING id, force_id, status, status_since
+), added AS (
+    INSERT INTO suspect_event (force_id, suspect_id, from_status, to_status, at, by, reason)
+    SELECT force_id, id, NULL, 'outstanding',
+           status_since - CASE WHEN status = 'wanted' THEN interval '1 day' ELSE interval '0' END,
+           'demo seed', 'Recorded with the crime' FROM suspects
+    RETURNING id
+)
+INSERT INTO suspect_event (force_id, suspect_id, from_status, to_status, at, by, reason)
+SELECT force_id, id, 'outstanding', 'wanted', status_since, 'demo seed', 'Not found at home address'
+FROM suspects WHERE status = 'wanted'
+"""
+
+
+def demo_summary(admin_url: str) -> str:
+    """What the demo force holds, in one line for the person starting it."""
+    with psycopg.connect(psycopg_dsn(admin_url)) as conn:
+        row = conn.execute("""
+            SELECT (SELECT count(*) FROM person p WHERE p.force_id = f.id),
+                   (SELECT count(*) FROM incident i WHERE i.force_id = f.id),
+                   (SELECT count(*) FROM crime c WHERE c.force_id = f.id),
+                   (SELECT count(*) FROM suspect s WHERE s.force_id = f.id AND s.status = 'wanted'),
+                   (SELECT count(*) FROM marker m WHERE m.force_id = f.id)
+            FROM force f WHERE f.code = %s""", (DEMO_FORCE_CODE,)).fetchone()
+    people, incidents, crimes, wanted, markers = row if row else (0, 0, 0, 0, 0)
+    return (f"The demo force holds {people:,} person records, {incidents:,} incidents, {crimes:,} crimes "
+            f"({wanted:,} suspects wanted) and {markers:,} warning markers.")
+
+
+def add_demo_crimes(admin_url: str) -> None:
+    with psycopg.connect(psycopg_dsn(admin_url)) as conn:
+        conn.execute(DEMO_CRIMES_SQL, {"force": DEMO_FORCE_CODE, "offences": DEMO_OFFENCES})
 
 
 def add_demo_markers(admin_url: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -86,6 +87,11 @@ def test_demo_seeds_on_the_first_run_only_and_prints_the_accounts(tmp_path) -> N
                            text=True, env=env, timeout=300)
     assert first.returncode == 0, first.stderr
     assert "Seeded the demo force (first run)" in first.stdout
+    # The demo has something to show every role: duplicate pairs, crimes with wanted suspects, markers.
+    assert re.search(r"The linkage job queued [1-9][\d,]* possible duplicate pairs", first.stdout), first.stdout
+    summary = re.search(r"holds ([\d,]+) person records, ([\d,]+) incidents, ([\d,]+) crimes \(([\d,]+) suspects "
+                        r"wanted\) and ([\d,]+) warning markers", " ".join(first.stdout.split()))
+    assert summary and all(int(n.replace(",", "")) > 0 for n in summary.groups()), first.stdout
     assert "handler" in first.stdout and "Demo-Safeguard-2026!" in first.stdout
     secret = next(line.split("│")[4].strip() for line in first.stdout.splitlines() if "│ handler " in line)
     assert len(secret) == 32
