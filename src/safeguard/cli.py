@@ -275,6 +275,38 @@ def users_create(
     console.print(f"Created {username} ({role}).")
 
 
+def _import_for_force(file: Path, force: str | None, rejects: Path | None, kind: str) -> None:
+    """Run one force's import of `kind` from a CSV: good rows load; refused rows go to a reject file."""
+    from safeguard.auth.tokens import force_by_code
+    from safeguard.db.session import session_scope
+    from safeguard.imports import crimes, people
+    from safeguard.imports.csvfiles import CsvShapeError, ImportReport, Rejected, write_rejects
+
+    module = {"people": people, "crimes": crimes}[kind]
+    load = {"people": people.import_people, "crimes": crimes.import_crimes}[kind]
+    if not file.is_file():
+        err.print(f"[red]There is no file at {file}.[/red]")
+        raise typer.Exit(2)
+    data = file.read_bytes()
+
+    async def run() -> tuple[ImportReport, Rejected]:
+        async with session_scope(_urls().app) as db:
+            found = await force_by_code(db, force)
+            return await load(db, data, filename=file.name, force_id=found.id, imported_by="command line")
+
+    try:
+        report, rejected = asyncio.run(run())
+    except (CsvShapeError, ValueError) as exc:
+        err.print(f"[red]Nothing was imported. {exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"Loaded {report.loaded}, unchanged {report.unchanged} (already imported), "
+                  f"refused {report.rejected}.")
+    if rejected:
+        reject_path = rejects or file.with_name(file.stem + ".rejects.csv")
+        write_rejects(reject_path, module.COLUMNS, rejected)
+        console.print(f"Refused rows, each with its line number and reason: {reject_path}")
+
+
 @import_app.command("people")
 def import_people_command(
     file: Annotated[Path, typer.Argument(help="CSV with headers source_ref,forename,surname,middle_names,"
@@ -284,33 +316,7 @@ def import_people_command(
     = None,
 ) -> None:
     """Load people from a legacy system. Good rows load; refused rows go to a reject file with the reason."""
-    from safeguard.auth.tokens import force_by_code
-    from safeguard.db.session import session_scope
-    from safeguard.imports.csvfiles import CsvShapeError
-    from safeguard.imports.people import ImportReport, import_people, write_rejects
-
-    if not file.is_file():
-        err.print(f"[red]There is no file at {file}.[/red]")
-        raise typer.Exit(2)
-    reject_path = rejects or file.with_name(file.stem + ".rejects.csv")
-
-    async def run() -> tuple[ImportReport, list[tuple[int, str, dict[str, str]]]]:
-        async with session_scope(_urls().app) as db:
-            found = await force_by_code(db, force)
-            return await import_people(db, file.read_bytes(), filename=file.name, force_id=found.id,
-                                       imported_by="command line")
-
-    try:
-        report, rejected = asyncio.run(run())
-    except (CsvShapeError, ValueError) as exc:
-        err.print(f"[red]Nothing was imported. {exc}[/red]")
-        raise typer.Exit(2) from exc
-    if rejected:
-        write_rejects(reject_path, rejected)
-    console.print(f"Loaded {report.loaded}, unchanged {report.unchanged} (already imported), "
-                  f"refused {report.rejected}.")
-    if rejected:
-        console.print(f"Refused rows, each with its line number and reason: {reject_path}")
+    _import_for_force(file, force, rejects, "people")
 
 
 @import_app.command("offences")
@@ -323,8 +329,8 @@ def import_offences_command(
 ) -> None:
     """Replace the offence catalogue, shared by every force, from a CSV (runs as the database owner)."""
     from safeguard.db.session import session_scope
-    from safeguard.imports.csvfiles import CsvShapeError
-    from safeguard.imports.offences import OffenceImportReport, Rejected, import_offences, write_rejects
+    from safeguard.imports.csvfiles import CsvShapeError, Rejected, write_rejects
+    from safeguard.imports.offences import COLUMNS, OffenceImportReport, import_offences
 
     if not file.is_file():
         err.print(f"[red]There is no file at {file}.[/red]")
@@ -352,7 +358,7 @@ def import_offences_command(
                   + (f": {', '.join(report.not_mentioned)}." if report.not_mentioned else "."))
     if rejected:
         reject_path = rejects or file.with_name(file.stem + ".rejects.csv")
-        write_rejects(reject_path, rejected)
+        write_rejects(reject_path, COLUMNS, rejected)
         console.print(f"Refused rows, each with its line number and reason: {reject_path}")
 
 
@@ -365,29 +371,4 @@ def import_crimes_command(
     = None,
 ) -> None:
     """Load crimes from a legacy system, after its people. Refused rows go to a reject file with the reason."""
-    from safeguard.auth.tokens import force_by_code
-    from safeguard.db.session import session_scope
-    from safeguard.imports.crimes import ImportReport, Rejected, import_crimes, write_rejects
-    from safeguard.imports.csvfiles import CsvShapeError
-
-    if not file.is_file():
-        err.print(f"[red]There is no file at {file}.[/red]")
-        raise typer.Exit(2)
-
-    async def run() -> tuple[ImportReport, Rejected]:
-        async with session_scope(_urls().app) as db:
-            found = await force_by_code(db, force)
-            return await import_crimes(db, file.read_bytes(), filename=file.name, force_id=found.id,
-                                       imported_by="command line")
-
-    try:
-        report, rejected = asyncio.run(run())
-    except (CsvShapeError, ValueError) as exc:
-        err.print(f"[red]Nothing was imported. {exc}[/red]")
-        raise typer.Exit(2) from exc
-    console.print(f"Loaded {report.loaded}, unchanged {report.unchanged} (already imported), "
-                  f"refused {report.rejected}.")
-    if rejected:
-        reject_path = rejects or file.with_name(file.stem + ".rejects.csv")
-        write_rejects(reject_path, rejected)
-        console.print(f"Refused rows, each with its line number and reason: {reject_path}")
+    _import_for_force(file, force, rejects, "crimes")

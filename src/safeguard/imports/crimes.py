@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +20,7 @@ from safeguard.audit import service as audit
 from safeguard.auth.actor import Actor
 from safeguard.crimes import service
 from safeguard.db.session import set_force_context
-from safeguard.imports.csvfiles import read_rows, write_csv
+from safeguard.imports.csvfiles import ImportReport, Rejected, read_rows
 from safeguard.imports.models import ImportBatch, ImportRejection, SourceRecord
 
 COLUMNS = ["source_ref", "incident_reference", "occurred_at", "da_related", "offence_codes", "victim_source_refs",
@@ -60,17 +58,6 @@ def parse_occurred_at(value: str, now: datetime | None = None) -> datetime | Non
 
 def _refs(value: str) -> list[str]:
     return list(dict.fromkeys(part.strip() for part in value.split(";") if part.strip()))
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    batch_id: int
-    loaded: int
-    unchanged: int
-    rejected: int
-
-
-Rejected = list[tuple[int, str, dict[str, str]]]
 
 
 async def import_crimes(db: AsyncSession, data: bytes, *, filename: str, force_id: int, imported_by: str
@@ -160,6 +147,3 @@ async def import_crimes(db: AsyncSession, data: bytes, *, filename: str, force_i
     return ImportReport(batch.id, loaded, unchanged, len(rejected)), rejected
 
 
-def write_rejects(path: Path, rejected: Rejected) -> None:
-    write_csv(path, ["row_number", "reason", *COLUMNS],
-              ([n, reason, *(raw.get(c, "") for c in COLUMNS)] for n, reason, raw in rejected))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -64,3 +65,24 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[object]]) -
         writer.writerow(header)
         for row in rows:
             writer.writerow([neutralise(v) for v in row])
+
+
+# A refused row: its line number in the file, the reason, and the row as read.
+Rejected = list[tuple[int, str, dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What one import of a force's records did."""
+
+    batch_id: int
+    loaded: int
+    unchanged: int
+    rejected: int
+
+
+def write_rejects(path: Path, columns: list[str], rejected: Rejected) -> None:
+    """The refused rows, each with its line number and reason, as a CSV for whoever ran the import."""
+    write_csv(path, ["row_number", "reason", *columns],
+              ([n, reason, *(raw.get(c, "") for c in columns)] for n, reason, raw in rejected))
+

@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import select
@@ -25,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit import service as audit
 from safeguard.crimes.models import HARM_SOURCES, OFFENCE_CATEGORIES, Offence
-from safeguard.imports.csvfiles import read_rows, write_csv
+from safeguard.imports.csvfiles import Rejected, read_rows
 
 COLUMNS = ["code", "offence", "legislation", "ho_class", "da_related", "category", "harm_weight", "harm_source",
            "harm_note", "active"]
@@ -162,9 +161,6 @@ class OffenceImportReport:
     sources: list[str] = field(default_factory=list)
 
 
-Rejected = list[tuple[int, str, dict[str, str]]]
-
-
 def _values(row: OffenceRow) -> dict[str, object]:
     return {"title": row.offence, "legislation": row.legislation, "ho_class": row.ho_class,
             "da_related": row.da_related, "category": row.category, "harm_weight": row.harm_weight,
@@ -224,6 +220,3 @@ async def import_offences(db: AsyncSession, data: bytes, *, filename: str, impor
     return report, rejected
 
 
-def write_rejects(path: Path, rejected: Rejected) -> None:
-    write_csv(path, ["row_number", "reason", *COLUMNS],
-              ([n, reason, *(raw.get(c, "") for c in COLUMNS)] for n, reason, raw in rejected))

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import phonenumbers
 from pydantic import BaseModel, ValidationError, field_validator
@@ -18,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit import service as audit
 from safeguard.db.session import set_force_context
-from safeguard.imports.csvfiles import read_rows, write_csv
+from safeguard.imports.csvfiles import ImportReport, Rejected, read_rows
 from safeguard.imports.models import ImportBatch, ImportRejection, SourceRecord
 from safeguard.people.models import GENDERS, Location, Person, PersonAddress, PersonPhone
 
@@ -136,16 +134,9 @@ def _reason(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-@dataclass(frozen=True)
-class ImportReport:
-    batch_id: int
-    loaded: int
-    unchanged: int
-    rejected: int
-
 
 async def import_people(db: AsyncSession, data: bytes, *, filename: str, force_id: int, imported_by: str
-                        ) -> tuple[ImportReport, list[tuple[int, str, dict[str, str]]]]:
+                        ) -> tuple[ImportReport, Rejected]:
     """Load a people CSV into one force, in the caller's transaction. Raises CsvShapeError for a bad file.
 
     Returns the report and the rejected rows (line number, reason, row), which are also kept in
@@ -156,7 +147,7 @@ async def import_people(db: AsyncSession, data: bytes, *, filename: str, force_i
                         sha256=hashlib.sha256(data).hexdigest(), imported_by=imported_by)
     db.add(batch)
     await db.flush()
-    rejected: list[tuple[int, str, dict[str, str]]] = []
+    rejected: Rejected = []
     loaded = unchanged = 0
     seen: dict[str, int] = {}
     known = set((await db.scalars(select(SourceRecord.source_ref).where(
@@ -188,11 +179,6 @@ async def import_people(db: AsyncSession, data: bytes, *, filename: str, force_i
                        details={"file": batch.filename, "loaded": loaded, "unchanged": unchanged,
                                 "rejected": len(rejected)})
     return ImportReport(batch.id, loaded, unchanged, len(rejected)), rejected
-
-
-def write_rejects(path: Path, rejected: list[tuple[int, str, dict[str, str]]]) -> None:
-    write_csv(path, ["row_number", "reason", *COLUMNS],
-              ([n, reason, *(raw.get(c, "") for c in COLUMNS)] for n, reason, raw in rejected))
 
 
 async def _load(db: AsyncSession, row: PersonRow, force_id: int, batch_id: int) -> None:
