@@ -204,13 +204,14 @@ def create_app(settings: Settings | None = None,
     from safeguard.people.duplicate_views import router as duplicate_views
     from safeguard.people.lookup_views import router as lookup_views
     from safeguard.people.views import router as people_views
+    from safeguard.risk.api import router as risk_api
     from safeguard.web.views import router as web_views
 
     # These come before /people/{person_id} and /crimes/{crime_id}, which would otherwise claim
     # /people/duplicates, /crimes/wanted and the like.
     for router in (web_views, auth_views, auth_api, audit_views, duplicate_views, lookup_views, people_views,
                    people_api, suspect_views, custody_views, charge_views, result_views, crimes_views, suspect_api,
-                   custody_api, charge_api, result_api, crimes_api):
+                   custody_api, charge_api, result_api, crimes_api, risk_api):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 

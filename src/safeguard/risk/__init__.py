@@ -1,0 +1,1 @@
+"""Risk assessment: the DASH forms as versioned data, and how an assessment is scored (DOMAIN.md §1)."""
