@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguard.audit import service as audit
 from safeguard.auth.actor import Actor
 from safeguard.contact.models import Incident, IncidentPerson
-from safeguard.people import markers
+from safeguard.people import history, markers
 from safeguard.people.markers import MarkerView
-from safeguard.people.models import Location, Person, PersonAddress, PersonPhone
+from safeguard.people.models import Location, PersonAddress, PersonPhone
 from safeguard.people.relationships import RESTRICTED_PERSON
-from safeguard.people.service import RESTRICTED_ADDRESS, address_text, may_see
+from safeguard.people.service import RESTRICTED_ADDRESS, address_text
 
 INCIDENT_WINDOW = timedelta(days=365)
 
@@ -73,13 +73,11 @@ async def _address(db: AsyncSession, location_id: int | None) -> GlanceAddress:
 
 
 async def _person(db: AsyncSession, actor: Actor, person_id: int, since: datetime) -> GlancePerson:
-    person = await db.get(Person, person_id)
-    # A merged record leads to the record it was merged into.
-    seen: set[int] = set()
-    while person is not None and person.merged_into_id is not None and person.id not in seen:
-        seen.add(person.id)
-        person = await db.get(Person, person.merged_into_id)
-    if person is None or (person.restricted and not await may_see(db, actor, person_id=person.id)):
+    person = await history.visible_person(db, actor, person_id)
+    if person is not None and person.merged_into_id is not None:  # a merged record leads to its survivor
+        survivor = await history.surviving_record(db, actor, person_id)
+        person = await history.visible_person(db, actor, survivor) if survivor is not None else None
+    if person is None:
         return GlancePerson(None, RESTRICTED_PERSON)
     await audit.record_read(db, actor, "person", person.id, reason="history at a glance")
     today = date.today()
