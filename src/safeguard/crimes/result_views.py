@@ -13,6 +13,7 @@ from safeguard.auth.permissions import P
 from safeguard.crimes import forms, results
 from safeguard.crimes.service import CrimeRefused, uk_time
 from safeguard.web.deps import DbSession, Requires
+from safeguard.web.downloads import csv_attachment
 from safeguard.web.templating import render
 
 router = APIRouter()
@@ -73,5 +74,4 @@ async def results_csv(db: DbSession, actor: Reporter, start: Annotated[str, Quer
     except CrimeRefused as refused:
         raise HTTPException(400, "; ".join(refused.errors.values())) from None
     name = f"crime-results-{found.start.isoformat()}-to-{found.end.isoformat()}.csv"
-    return Response(results.to_csv(found), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return csv_attachment(results.to_csv(found), name)

@@ -7,8 +7,6 @@ an indexed time column, under row-level security; counts only, no names. Every c
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -29,7 +27,7 @@ from safeguard.crimes.models import (
     Suspect,
 )
 from safeguard.crimes.service import UK, CrimeRefused
-from safeguard.imports.csvfiles import neutralise
+from safeguard.imports.csvfiles import csv_text
 
 MAX_DAYS = 3660  # ten years
 
@@ -170,12 +168,7 @@ def to_csv(found: Results) -> str:
     rows += [["charges by category", c.category, c.label, c.count] for c in found.charges_by_category]
     rows += [["outcomes by code", o.code, o.title, o.count] for o in found.outcomes_by_code]
     rows += [["outcomes by group", "", group, count] for group, count in found.outcomes_by_group]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
-    return buffer.getvalue()
+    return csv_text(CSV_HEADER, rows)
 
 
 def default_period(today: date) -> tuple[date, date]:

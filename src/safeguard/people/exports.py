@@ -6,29 +6,16 @@ connected person "Restricted person"), and neutralises anything a spreadsheet wo
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit import service as audit
 from safeguard.auth.actor import Actor
-from safeguard.imports.csvfiles import neutralise
+from safeguard.imports.csvfiles import csv_text
 from safeguard.people import history, markers, relationships, service
 from safeguard.people.search import SearchResult
 
 RECORD_HEADER = ["section", "item", "detail", "from", "to", "recorded_by"]
 SEARCH_HEADER = ["person_id", "name", "date_of_birth", "score", "why"]
-
-
-def to_csv(header: list[str], rows: Iterable[Iterable[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(value) for value in row])
-    return buffer.getvalue()
 
 
 async def person_record(db: AsyncSession, actor: Actor, person_id: int) -> str:
@@ -57,12 +44,12 @@ async def person_record(db: AsyncSession, actor: Actor, person_id: int) -> str:
                      entry.when.strftime("%Y-%m-%d %H:%M"), "", ""])
     await audit.record(db, action="person.exported", actor=actor, object_type="person", object_id=person_id,
                        details={"rows": len(rows)})
-    return to_csv(RECORD_HEADER, rows)
+    return csv_text(RECORD_HEADER, rows)
 
 
 async def search_results(db: AsyncSession, actor: Actor, query: str, results: list[SearchResult]) -> str:
     """Search results as CSV. Restricted people never reach the results, so never the export."""
     await audit.record(db, action="person.search_exported", actor=actor,
                        details={"query": query, "results": len(results)})
-    return to_csv(SEARCH_HEADER, ([r.id, r.display_name, r.date_of_birth or "", f"{r.score:.2f}", "; ".join(r.why)]
+    return csv_text(SEARCH_HEADER, ([r.id, r.display_name, r.date_of_birth or "", f"{r.score:.2f}", "; ".join(r.why)]
                                   for r in results))

@@ -20,6 +20,7 @@ from safeguard.people.markers import MarkerRefused, MarkerView
 from safeguard.people.schemas import MarkerOut
 from safeguard.people.search import search_people
 from safeguard.web.deps import DbSession, Requires
+from safeguard.web.downloads import csv_attachment
 from safeguard.web.templating import render
 
 router = APIRouter()
@@ -71,11 +72,6 @@ Reader = Annotated[Actor, Depends(Requires(P.PERSON_READ))]
 Number = Annotated[str, Query(max_length=40)]
 
 
-def _csv(body: str, filename: str) -> Response:
-    return Response(body, media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
-
-
 @router.get("/people/history")
 async def history_page(request: Request, db: DbSession, actor: Reader, number: Number = "") -> Response:
     found, error = None, None
@@ -102,7 +98,7 @@ async def history_api(db: DbSession, actor: Reader, number: Number) -> GlanceOut
 async def export_search(db: DbSession, actor: Reader, q: Annotated[str, Query(min_length=1, max_length=200)]
                         ) -> Response:
     results = await search_people(db, q)
-    return _csv(await exports.search_results(db, actor, q, results), "people-search.csv")
+    return csv_attachment(await exports.search_results(db, actor, q, results), "people-search.csv")
 
 
 @router.get("/people/{person_id}/export.csv")
@@ -112,4 +108,4 @@ async def export_person(person_id: Annotated[int, Path(ge=1, le=2**62)], db: DbS
         body = await exports.person_record(db, actor, person_id)
     except service.PersonNotFound:
         raise HTTPException(404, "There is no person with that number in your force.") from None
-    return _csv(body, f"person-{person_id}.csv")
+    return csv_attachment(body, f"person-{person_id}.csv")
