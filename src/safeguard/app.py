@@ -205,13 +205,26 @@ def create_app(settings: Settings | None = None,
     from safeguard.people.lookup_views import router as lookup_views
     from safeguard.people.views import router as people_views
     from safeguard.risk.api import router as risk_api
+    from safeguard.risk.marac_api import router as marac_api
+    from safeguard.risk.marac_views import router as marac_views
+    from safeguard.risk.views import router as risk_views
+    from safeguard.safeguarding.disclosure_api import router as disclosure_api
+    from safeguard.safeguarding.disclosure_views import router as disclosure_views
+    from safeguard.safeguarding.order_api import router as order_api
+    from safeguard.safeguarding.order_views import router as order_views
+    from safeguard.safeguarding.support_api import router as support_api
+    from safeguard.safeguarding.support_views import router as support_views
+    from safeguard.safeguarding.victims_api import router as victims_api
+    from safeguard.safeguarding.victims_views import router as victims_views
     from safeguard.web.views import router as web_views
 
     # These come before /people/{person_id} and /crimes/{crime_id}, which would otherwise claim
     # /people/duplicates, /crimes/wanted and the like.
     for router in (web_views, auth_views, auth_api, audit_views, duplicate_views, lookup_views, people_views,
                    people_api, suspect_views, custody_views, charge_views, result_views, crimes_views, suspect_api,
-                   custody_api, charge_api, result_api, crimes_api, risk_api):
+                   custody_api, charge_api, result_api, crimes_api, risk_api, risk_views, marac_views, marac_api,
+                   support_views, support_api, order_views, order_api, disclosure_views, disclosure_api,
+                   victims_views, victims_api):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 

@@ -32,6 +32,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("supervisor", "Priya Shah", "control_room_supervisor", "control_room"),
     DemoAccount("specialist", "Jo Adeyemi", "da_specialist", "control_room"),
     DemoAccount("officer", "Tom Nowak", "response_officer", "local_policing"),
+    DemoAccount("sergeant", "Rachel Okafor", "sergeant", "local_policing"),
     DemoAccount("investigator", "Aisha Khan", "ppu_investigator", "public_protection"),
     DemoAccount("analyst", "Chris Walsh", "analyst", "public_protection"),
     DemoAccount("oplead", "Dev Patel", "operation_lead", "operational_support"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import timedelta
 from typing import Annotated
 
 import httpx
@@ -28,6 +29,14 @@ from safeguard.contact.models import Incident
 from safeguard.crimes.models import Arrest, Crime, Suspect
 from safeguard.db.session import set_force_context
 from safeguard.people.models import DuplicateCandidate, Person, PersonMerge
+from safeguard.risk.models import MaracAction, MaracMeeting, MaracReferral, RiskAssessment
+from safeguard.safeguarding.models import (
+    DisclosureRequest,
+    ProtectiveOrder,
+    SupportReferral,
+    SupportService,
+    VictimEntitlement,
+)
 from safeguard.web.deps import Public, Requires
 from tests.conftest import ForceData, csrf_from, make_settings, make_user, sign_in
 
@@ -278,6 +287,7 @@ async def test_every_page_as_every_role(role: str, client: httpx.AsyncClient, db
     await db.flush()
     samples: dict[str, object] = {"person_id": person.id, "candidate_id": pair.id, "merge_id": merge.id,
                                   "crime_id": crime.id, "suspect_id": suspect.id, "arrest_id": arrest.id}
+    samples.update(await _safeguarding_samples(db, force_a, person, other, incident, crime))
     staff = await make_user(db, force_a, role)
     assert (await sign_in(client, staff)).status_code == 303
     pages = _page_routes(_app())
@@ -294,6 +304,44 @@ async def test_every_page_as_every_role(role: str, client: httpx.AsyncClient, db
     # The derivation really did produce both outcomes for roles that lack something.
     if any(not _role_may(role, page) for page in pages):
         assert 403 in outcomes.values()
+
+
+async def _safeguarding_samples(db: AsyncSession, force: ForceData, victim: Person, subject: Person,
+                                incident: Incident, crime: Crime) -> dict[str, object]:
+    """One of each risk and safeguarding record, for the pages that show one."""
+    assessment = RiskAssessment(force_id=force.id, reference="RA-SAMPLE", victim_id=victim.id,
+                                incident_id=incident.id, form="DASH-27", answers={"q1": "yes"}, score=1,
+                                suggested_level="standard", final_level="standard", marac_routes=[],
+                                assessed_at=func.now(), assessed_by="sample")
+    meeting = MaracMeeting(force_id=force.id, held_on=func.current_date(), venue="Sample room", chair="Sample chair",
+                           created_by="sample")
+    service = SupportService(force_id=force.id, code="sample", name="Sample service", scope="local",
+                             description="Sample", eligibility="Anyone", groups=["any"], referral_route="Phone")
+    order = ProtectiveOrder(force_id=force.id, reference="PO-SAMPLE", kind="dvpn", subject_id=subject.id,
+                            starts_at=func.now(), recorded_by="sample")
+    disclosure = DisclosureRequest(force_id=force.id, reference="DV-SAMPLE", route="right-to-ask",
+                                   person_at_risk_id=victim.id, subject_id=subject.id, applicant_name="Sample",
+                                   applicant_relationship="self", received_at=func.now(),
+                                   due_by=func.now() + timedelta(days=28), created_by="sample", history=[])
+    entitlement = VictimEntitlement(force_id=force.id, person_id=victim.id, crime_id=crime.id, right_number=4,
+                                    what="Needs assessment", due_at=func.now())
+    db.add_all([assessment, meeting, service, order, disclosure, entitlement])
+    await db.flush()
+    referral = MaracReferral(force_id=force.id, reference="MR-SAMPLE", victim_id=victim.id,
+                             assessment_id=assessment.id, routes=["visible-high-risk"], consent="given",
+                             referred_by="sample", referred_at=func.now())
+    support = SupportReferral(force_id=force.id, person_id=victim.id, service_id=service.id, reason="Sample",
+                              consent_given=True, consent_method="verbal", consent_at=func.now(),
+                              consent_recorded_by="sample", made_at=func.now(), made_by="sample", history=[])
+    db.add_all([referral, support])
+    await db.flush()
+    action = MaracAction(force_id=force.id, referral_id=referral.id, meeting_id=meeting.id, agency="Police",
+                         description="Sample action", created_by="sample")
+    db.add(action)
+    await db.flush()
+    return {"assessment_id": assessment.id, "referral_id": referral.id, "meeting_id": meeting.id,
+            "action_id": action.id, "service_id": service.id, "support_referral_id": support.id,
+            "order_id": order.id, "disclosure_id": disclosure.id, "entitlement_id": entitlement.id}
 
 
 # -- API tokens -------------------------------------------------------------------------------------------

@@ -6,10 +6,23 @@ from safeguard.auth.permissions import ROLES, TOKEN_SCOPES, P, parse_scope, role
 
 DESIGN_ROLES = {"call_handler", "control_room_supervisor", "da_specialist", "response_officer", "ppu_investigator",
                 "analyst", "operation_lead", "auditor", "administrator"}
+# Beyond the design's table: the sergeant who reviews DASH assessments and overdue Victims' Code contact.
+SUPERVISORS = {"sergeant"}
 
 
 def test_every_staff_role_in_the_design_exists() -> None:
-    assert set(ROLES) == DESIGN_ROLES
+    assert set(ROLES) == DESIGN_ROLES | SUPERVISORS
+
+
+def test_only_supervisors_and_investigators_review_dash_and_chase_victim_contact() -> None:
+    for permission in (P.RISK_REVIEW, P.VICTIMS_SUPERVISE):
+        holders = {code for code, role in ROLES.items() if permission in role.permissions}
+        assert holders == {"sergeant", "ppu_investigator"}, permission
+
+
+def test_disclosure_decisions_are_for_the_public_protection_unit() -> None:
+    holders = {code for code, role in ROLES.items() if P.DISCLOSURE_WRITE in role.permissions}
+    assert holders == {"ppu_investigator"}
 
 
 def test_permissions_are_resource_action() -> None:

@@ -28,8 +28,15 @@ class P(StrEnum):
     ARREST_WRITE = "arrests:write"
     RISK_READ = "risk:read"
     RISK_WRITE = "risk:write"
+    RISK_REVIEW = "risk:review"
+    MARAC_WRITE = "marac:write"
     SAFEGUARDING_READ = "safeguarding:read"
     SAFEGUARDING_WRITE = "safeguarding:write"
+    ORDER_WRITE = "orders:write"
+    DISCLOSURE_READ = "disclosures:read"
+    DISCLOSURE_WRITE = "disclosures:write"
+    VICTIMS_SUPERVISE = "victims:supervise"
+    SERVICES_ADMIN = "support-services:admin"
     TARGETS_READ = "targets:read"
     OPERATION_READ = "operations:read"
     OPERATION_WRITE = "operations:write"
@@ -56,27 +63,36 @@ ROLES: dict[str, Role] = {
         Role("control_room_supervisor", "Control room supervisor", _BASE | {P.CONTACT_READ, P.CONTACT_WRITE,
              P.PERSON_READ, P.INCIDENT_READ, P.INCIDENT_WRITE, P.REPORT_READ}, "Control room board"),
         Role("da_specialist", "DA specialist", _BASE | {P.CONTACT_READ, P.PERSON_READ, P.RISK_READ,
-             P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE}, "Calls for review"),
+             P.MARAC_WRITE, P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE}, "Calls for review"),
         Role("response_officer", "Response officer", _BASE | {P.PERSON_READ, P.INCIDENT_READ, P.RISK_READ,
-             P.RISK_WRITE, P.CRIME_READ, P.ARREST_WRITE, P.SAFEGUARDING_READ, P.OPERATION_READ}, "My incidents"),
+             P.RISK_WRITE, P.CRIME_READ, P.ARREST_WRITE, P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE,
+             P.ORDER_WRITE, P.OPERATION_READ}, "My incidents"),
+        # A patrol or PPU sergeant: reviews the shift's DASH assessments and chases overdue victim contact.
+        Role("sergeant", "Sergeant (supervisor)", _BASE | {P.PERSON_READ, P.INCIDENT_READ, P.RISK_READ,
+             P.RISK_WRITE, P.RISK_REVIEW, P.CRIME_READ, P.ARREST_WRITE, P.SAFEGUARDING_READ,
+             P.SAFEGUARDING_WRITE, P.ORDER_WRITE, P.VICTIMS_SUPERVISE, P.OPERATION_READ}, "Supervision"),
         Role("ppu_investigator", "PPU investigator", _BASE | {P.PERSON_READ, P.PERSON_WRITE, P.INCIDENT_READ,
              P.INCIDENT_WRITE, P.CRIME_READ, P.CRIME_WRITE, P.ARREST_WRITE, P.RISK_READ, P.RISK_WRITE,
-             P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE, P.TARGETS_READ, P.OPERATION_READ}, "Investigations"),
+             P.RISK_REVIEW, P.MARAC_WRITE, P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE, P.ORDER_WRITE,
+             P.DISCLOSURE_READ, P.DISCLOSURE_WRITE, P.VICTIMS_SUPERVISE, P.TARGETS_READ, P.OPERATION_READ},
+             "Investigations"),
         Role("analyst", "Analyst", _BASE | {P.PERSON_READ, P.PERSON_WRITE, P.PERSON_MERGE,
              P.INCIDENT_READ, P.CRIME_READ,
              P.TARGETS_READ, P.REPORT_READ}, "Analysis"),
         Role("operation_lead", "Operation lead", _BASE | {P.PERSON_READ, P.INCIDENT_READ, P.CRIME_READ,
              P.TARGETS_READ, P.OPERATION_READ, P.OPERATION_WRITE, P.REPORT_READ}, "Operations"),
-        Role("auditor", "Information manager / auditor", _BASE | {P.AUDIT_READ, P.REPORT_READ, P.PERSON_READ}, "Audit"),
-        Role("administrator", "Administrator", _BASE | {P.USER_ADMIN, P.AUDIT_READ}, "Administration"),
+        Role("auditor", "Information manager / auditor", _BASE | {P.AUDIT_READ, P.REPORT_READ, P.PERSON_READ,
+             P.DISCLOSURE_READ}, "Audit"),
+        Role("administrator", "Administrator", _BASE | {P.USER_ADMIN, P.AUDIT_READ, P.SERVICES_ADMIN},
+             "Administration"),
     ]
 }
 
 # What an API token may be granted. A scope is a permission that a machine may hold.
 TOKEN_SCOPES: frozenset[P] = frozenset({
     P.CONTACT_READ, P.CONTACT_WRITE, P.AML_WRITE, P.PERSON_READ, P.PERSON_WRITE, P.INCIDENT_READ,
-    P.INCIDENT_WRITE, P.CRIME_READ, P.CRIME_WRITE, P.ARREST_WRITE, P.RISK_READ, P.RISK_WRITE, P.TARGETS_READ,
-    P.OPERATION_READ, P.REPORT_READ,
+    P.INCIDENT_WRITE, P.CRIME_READ, P.CRIME_WRITE, P.ARREST_WRITE, P.RISK_READ, P.RISK_WRITE, P.MARAC_WRITE,
+    P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE, P.ORDER_WRITE, P.TARGETS_READ, P.OPERATION_READ, P.REPORT_READ,
 })
 
 TEAM_NAMES = {
