@@ -135,9 +135,9 @@ class RequestView:
 
     @property
     def days_left(self) -> int:
-        """Whole days to the target (negative when overdue), counted to the time the clock stopped if it has."""
+        """UK calendar days from today (or from when the clock stopped) to the target date; negative when late."""
         end = self.completed_at or self.now
-        return (self.due_by - end) // timedelta(days=1)
+        return (uk_time(self.due_by).date() - uk_time(end).date()).days
 
     @property
     def overdue(self) -> bool:
@@ -148,11 +148,12 @@ class RequestView:
         if self.completed_at is not None:
             met = "within" if self.completed_at <= self.due_by else "after"
             return f"Completed {met} the target, on {uk_time(self.completed_at):%d %B %Y}"
-        if self.overdue:
-            late = (self.now - self.due_by).days
-            return "Overdue: due today" if late == 0 else f"Overdue by {late} day{'s' if late != 1 else ''}"
-        left = (self.due_by - self.now).days
-        return "Due today" if left == 0 else f"{left} day{'s' if left != 1 else ''} left"
+        days = self.days_left
+        if days > 0:
+            return f"{days} day{'s' if days != 1 else ''} left"
+        if days == 0:
+            return "Overdue: due today" if self.overdue else "Due today"
+        return f"Overdue by {-days} day{'s' if days != -1 else ''}"
 
     @property
     def next_steps(self) -> tuple[str, ...]:
