@@ -23,7 +23,8 @@ router = APIRouter(prefix="/api/v1/disclosures", tags=["disclosures"])
 DisclosureId = Annotated[int, Path(ge=1, le=2**62)]
 Reader = Annotated[Actor, Depends(Requires(P.DISCLOSURE_READ))]
 Writer = Annotated[Actor, Depends(Requires(P.DISCLOSURE_WRITE))]
-REFUSED: dict[int | str, dict[str, Any]] = {422: {"model": CrimeRefusedOut, "description": "Nothing was saved; each field at fault is named"}}
+REFUSED: dict[int | str, dict[str, Any]] = {
+    422: {"model": CrimeRefusedOut, "description": "Nothing was saved; each field at fault is named"}}
 
 
 class DisclosureRequestIn(BaseModel):
