@@ -50,7 +50,7 @@ async def test_an_officer_opens_a_da_victims_entitlements_and_logs_a_contact_tha
     page = await client.get(f"/victims-code/people/{scene.victim.id}")
     assert page.status_code == 200
     assert page.text.index("Do not send text messages") < page.text.index("Entitlements")
-    assert f"No entitlements have been opened for Carla Benning" in page.text
+    assert "No entitlements have been opened for Carla Benning" in page.text
     token = csrf_from(page.text)
     opened = await client.post(f"/victims-code/people/{scene.victim.id}/open",
                                data={"csrf_token": token, "crime_id": str(scene.crime.id), "officer": ""})
@@ -216,7 +216,7 @@ async def test_other_forces_and_restricted_victims_are_not_found_and_reads_are_a
         assert (await client.get(f"/victims-code/people/{person_id}")).status_code == 404
         assert (await client.get(f"/api/v1/victims-code/people/{person_id}")).status_code == 404
         assert (await client.get(f"/victims-code/entitlements/{entitlement_id}")).status_code == 404
-    page = await client.get("/victims-code/people/{}".format(scene.victim.id))
+    page = await client.get(f"/victims-code/people/{scene.victim.id}")
     token = csrf_from(page.text)
     posted = await client.post(f"/victims-code/people/{hidden.victim.id}/contacts", data={
         "csrf_token": token, **_when("contacted_at", datetime.now(UTC)), "method": "phone", "summary": "x"})
