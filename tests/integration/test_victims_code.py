@@ -9,17 +9,20 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import psycopg
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.tokens import create_token
 from safeguard.crimes.service import uk_time
+from safeguard.db.engine import make_engine, psycopg_dsn
 from safeguard.db.session import set_force_context
 from safeguard.people.service import restrict
 from safeguard.safeguarding import victims_code as service
+from safeguard.safeguarding.dvds_demo import seed_demo_dvds
 from safeguard.safeguarding.models import SafeContact, VictimContact, VictimEntitlement
-from tests.conftest import ForceData, csrf_from, make_user, sign_in
+from tests.conftest import DatabaseUnderTest, ForceData, csrf_from, make_force, make_user, sign_in
 from tests.integration.crime_scene import actor_for, count, crime_scene
 
 D = timedelta(days=1)
@@ -270,3 +273,30 @@ async def test_the_api_logs_a_contact_that_meets_an_entitlement(
     # Unmet entitlements come first.
     assert [e["met_at"] is None for e in record["entitlements"]] == [True, True, False]
     assert (await client.get("/api/v1/victims-code/overdue", headers=headers)).status_code == 403
+
+
+async def test_the_demo_seed_adds_requests_and_entitlements_once(fresh_db: DatabaseUnderTest) -> None:
+    engine = make_engine(fresh_db.app_url)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as s, s.begin():
+            force = await make_force(s, "DEMO", "Demo Constabulary")
+            staff = await make_user(s, force, "ppu_investigator", username="investigator")
+            for forename in ("Dean", "Eli", "Finn", "Gus"):
+                await crime_scene(s, force, forename=forename, staff=staff)
+    finally:
+        await engine.dispose()
+    seed_demo_dvds(fresh_db.admin_url)
+    seed_demo_dvds(fresh_db.admin_url)  # idempotent
+    async with await psycopg.AsyncConnection.connect(psycopg_dsn(fresh_db.admin_url)) as conn:
+        requests = await (await conn.execute(
+            "SELECT reference, status, due_by - received_at, received_at FROM disclosure_request ORDER BY reference"
+        )).fetchall()
+        entitlements = await (await conn.execute(
+            "SELECT count(*), count(met_at), count(*) FILTER (WHERE due_at < now()) FROM victim_entitlement"
+        )).fetchone()
+        contacts = await (await conn.execute("SELECT count(*) FROM victim_contact")).fetchone()
+    assert [(r[0], r[1]) for r in requests] == [("DVDS-DEMO-001", "panel"), ("DVDS-DEMO-002", "checks"),
+                                                ("DVDS-DEMO-003", "received")]
+    assert all(r[2] == 28 * D for r in requests)
+    assert entitlements is not None and entitlements[0] == 12 and entitlements[1] == 2 and entitlements[2] >= 6
+    assert contacts == (2,)
