@@ -147,6 +147,12 @@ async def test_non_da_victims_are_due_in_five_working_days_unless_enhanced(
     else:
         raise AssertionError("entitlements were opened for someone who is not a victim")
     try:
+        await service.open_for_crime(db, scene.actor, crime_id=999999, person_id=da.victim.id)
+    except service.VictimsCodeRefused as refused:
+        assert refused.errors == {"crime": "There is no crime 999999 in your force"}
+    else:
+        raise AssertionError("entitlements were opened for a crime that does not exist")
+    try:
         await service.open_for_crime(db, scene.actor, crime_id=da.crime.id, person_id=da.victim.id, officer="nobody")
     except service.VictimsCodeRefused as refused:
         assert refused.errors == {"officer": "There is no officer with the username nobody in your force"}

@@ -266,7 +266,7 @@ async def _officer_problem(db: AsyncSession, actor: Actor, officer: str) -> str 
 async def _victim_crime(db: AsyncSession, crime_id: int, person_id: int) -> Crime:
     crime = (await db.scalars(select(Crime).where(Crime.id == crime_id))).first()
     if crime is None:
-        raise VictimsCodeNotFound(crime_id)
+        raise VictimsCodeRefused({"crime": f"There is no crime {crime_id} in your force"})
     victim = await db.scalar(select(CrimePerson.id).where(CrimePerson.crime_id == crime_id,
                                                           CrimePerson.person_id == person_id,
                                                           CrimePerson.role == "victim"))
