@@ -256,7 +256,7 @@ async def referral_problems(db: AsyncSession, actor: Actor, new: NewReferral
         unknown = sorted(set(new.routes) - set(scoring.MARAC_ROUTES))
         if unknown:
             errors["routes"] = f"'{unknown[0]}' is not a MARAC route: choose from the four routes"
-    if "routes" not in errors:
+    if "routes" not in errors and "assessment_id" not in errors:
         if not routes:
             errors["routes"] = ("Choose at least one MARAC route: visible high risk, professional judgement, "
                                 "potential escalation or repeat. A referral with no route cannot be made")
