@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit.models import AuditEvent
 from safeguard.db.session import set_force_context
-from safeguard.people.models import Person
 from safeguard.risk import marac
 from safeguard.risk.models import MARAC_STATUSES, MaracAction, MaracReferral, MaracReferralEvent
 from tests.conftest import ForceData

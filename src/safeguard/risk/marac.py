@@ -156,7 +156,8 @@ def _clean(value: str | None, limit: int = MAX_TEXT) -> tuple[str, bool]:
 # -- loading -----------------------------------------------------------------------------------------------
 
 async def _visible_person(db: AsyncSession, actor: Actor, person_id: int) -> Person | None:
-    person = (await db.scalars(select(Person).where(Person.id == person_id))).first()
+    person = (await db.scalars(select(Person).where(Person.id == person_id)
+                               .execution_options(populate_existing=True))).first()
     if person is None or (person.restricted and not await may_see(db, actor, person_id=person.id)):
         return None
     return person

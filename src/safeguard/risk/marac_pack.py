@@ -68,7 +68,8 @@ async def gather(db: AsyncSession, actor: Actor, meeting_id: int, *, now: dateti
     referrals = await db.scalars(select(MaracReferral).where(MaracReferral.meeting_id == meeting_id)
                                  .order_by(MaracReferral.reference))
     for referral in list(referrals):
-        person = (await db.scalars(select(Person).where(Person.id == referral.victim_id))).first()
+        person = (await db.scalars(select(Person).where(Person.id == referral.victim_id)
+                                     .execution_options(populate_existing=True))).first()
         if person is None or (person.restricted and not await may_see(db, actor, person_id=person.id)):
             continue  # not visible to this reader at all: not in their pack
         routes = [marac.ROUTE_LABELS.get(r, r) for r in referral.routes]
