@@ -121,15 +121,24 @@ class SafeContactInput:
     notes: str = ""
 
 
-def to_e164(raw: str) -> str | None:
-    """A phone number typed as a UK officer would (07700 900123, +44 7700 900123) in E.164; None if not valid."""
+def parse_number(raw: str) -> phonenumbers.PhoneNumber | None:
+    """A phone number as typed (UK by default); None unless it could be a real number of at least 7 digits.
+
+    "Possible", not "valid": libphonenumber does not count Ofcom's drama ranges as valid, and the rule is the
+    one the rest of Safeguard applies to phone numbers."""
     try:
         number = phonenumbers.parse(raw.strip(), "GB")
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
+    if not phonenumbers.is_possible_number(number) or len(str(number.national_number)) < 7:
         return None
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return number
+
+
+def to_e164(raw: str) -> str | None:
+    """A phone number typed as a UK officer would (07700 900123, +44 7700 900123) in E.164; None if not valid."""
+    number = parse_number(raw)
+    return None if number is None else str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def safe_contact_problems(data: SafeContactInput) -> dict[str, str]:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguard.audit import service as audit
 from safeguard.auth.actor import Actor
 from safeguard.safeguarding.models import SupportService
+from safeguard.safeguarding.safe_contact import parse_number
 
 # Who a service is for, as the directory filters them. The order is the order shown.
 GROUP_LABELS: dict[str, str] = {
@@ -171,12 +172,8 @@ class ServiceInput:
 
 def normalise_phone(raw: str) -> str | None:
     """A UK (or international, with +) phone number in its national written form; None if it is not valid."""
-    text = raw.strip()
-    try:
-        number = phonenumbers.parse(text, "GB")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
+    number = parse_number(raw)
+    if number is None:
         return None
     fmt = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 44
            else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
