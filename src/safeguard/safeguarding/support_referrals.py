@@ -272,7 +272,7 @@ class ReferralView:
         return [(to, ACTION_LABELS[to]) for to in TRANSITIONS[self.status]]
 
 
-def _history(raw: list[dict[str, str | None]]) -> list[Step]:
+def history_steps(raw: list[dict[str, str | None]]) -> list[Step]:
     steps = []
     for item in raw or []:
         at = item.get("at")
@@ -295,7 +295,7 @@ async def read_referral(db: AsyncSession, actor: Actor, referral_id: int, *, rea
         bool(service and service.force_id is None), referral.incident_id, referral.status,
         STATUS_LABELS[referral.status], referral.reason, referral.consent_given, referral.consent_method,
         referral.consent_at, referral.consent_recorded_by, referral.made_at, referral.made_by, referral.decided_at,
-        referral.decided_by, referral.decision_note, _history(referral.history))
+        referral.decided_by, referral.decision_note, history_steps(referral.history))
 
 
 @dataclass(frozen=True)
