@@ -40,7 +40,8 @@ async def _scene(live_server: LiveServer) -> Scene:
             victim = Person(force_id=force.id, forename="Marcus", surname="Oyelaran", dob_year=1979, gender="male")
             s.add_all([victim, SupportService(
                 force_id=force.id, code="northgate-men", name=LOCAL, scope="local",
-                description="Casework and a weekly group for men experiencing abuse", eligibility="Men aged 18 and over",
+                description="Casework and a weekly group for men experiencing abuse",
+                eligibility="Men aged 18 and over",
                 groups=["men"], phone="01632 960200", referral_route="Police or self-referral by phone",
                 accepts_police_referrals=True)])
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from sqlalchemy import select
@@ -20,6 +21,8 @@ from safeguard.auth.actor import Actor
 from safeguard.people.models import Person
 from safeguard.people.service import may_see
 from safeguard.safeguarding.models import SafeContact
+
+UK = ZoneInfo("Europe/London")
 
 
 def display_number(e164: str | None) -> str | None:
@@ -53,6 +56,11 @@ class SafeContactView:
     # The numbers as stored (E.164), for integrations; the fields above are for people to dial.
     safe_number_e164: str | None = None
     third_party_number_e164: str | None = None
+
+    @property
+    def updated_uk(self) -> str:
+        """When the preferences were last recorded, in UK time, as the pages show it."""
+        return self.updated_at.astimezone(UK).strftime("%d %b %Y %H:%M")
 
     @property
     def warnings(self) -> list[str]:
