@@ -43,6 +43,7 @@ NO_CONSENT = ("The victim has not consented, so no referral can be made. Record 
               "safe-contact notes or the contact log), and give them the service's details so they can choose "
               "to contact it themselves")
 RESTRICTED_PERSON = "Restricted person"
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LIMITS = {"reason": 2000, "note": 2000, "consent_recorded_by": 100}
 
 
@@ -158,8 +159,8 @@ async def referral_problems(db: AsyncSession, actor: Actor, new: NewReferral, *,
             errors["consent_at"] = "Give the time consent was given with its time zone"
         elif new.consent_at > now + timedelta(minutes=5):
             errors["consent_at"] = "The time consent was given must not be in the future"
-        elif new.consent_at < now - timedelta(days=366):
-            errors["consent_at"] = "Consent was given over a year ago: ask the victim again before referring"
+        elif new.consent_at < EARLIEST:
+            errors["consent_at"] = "The time consent was given must be after 2000"
         if len(new.consent_recorded_by.strip()) > LIMITS["consent_recorded_by"]:
             errors["consent_recorded_by"] = "Keep the name of who recorded consent to 100 characters or fewer"
     return errors
