@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from safeguard.contact.models import Incident, IncidentPerson
 from safeguard.db.engine import make_engine
 from safeguard.db.session import set_force_context
 from safeguard.people.models import Person
@@ -44,6 +46,11 @@ async def _scene(live_server: LiveServer) -> Scene:
                 eligibility="Men aged 18 and over",
                 groups=["men"], phone="01632 960200", referral_route="Police or self-referral by phone",
                 accepts_police_referrals=True)])
+            incident = Incident(force_id=force.id, reference="INC-E2E-SUPPORT", da_related=True,
+                                occurred_at=datetime(2026, 11, 20, 21, 30, tzinfo=UTC))
+            s.add(incident)
+            await s.flush()
+            s.add(IncidentPerson(force_id=force.id, incident_id=incident.id, person_id=victim.id, role="victim"))
     finally:
         await engine.dispose()
     return Scene(specialist, victim)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.auth.actor import Actor
+from safeguard.contact.models import Incident, IncidentPerson
 from safeguard.db.session import set_force_context
 from safeguard.people.models import Person
 from safeguard.safeguarding.models import SupportService
@@ -33,6 +35,10 @@ async def support_scene(db: AsyncSession, force: ForceData, *, gender: str = "ma
                            scope="local", description="Casework for male victims", eligibility="Men in Northfield",
                            groups=["men"], phone="0121 496 0000", referral_route="Secure email referral form",
                            accepts_police_referrals=True)
-    db.add_all([victim, local])
+    incident = Incident(force_id=force.id, reference=f"INC-SUPPORT-{force.id}", occurred_at=func.now(),
+                        da_related=True)
+    db.add_all([victim, local, incident])
+    await db.flush()
+    db.add(IncidentPerson(force_id=force.id, incident_id=incident.id, person_id=victim.id, role="victim"))
     await db.flush()
     return SupportScene(force, staff, actor_for(staff, force), victim, local)

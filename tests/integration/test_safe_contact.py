@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit.models import AuditEvent
 from safeguard.db.session import set_force_context
+from safeguard.people.models import Person
 from safeguard.people.service import restrict
 from safeguard.safeguarding.models import SafeContact
 from safeguard.safeguarding.safe_contact import SafeContactInput, safe_contact_problems, to_e164
@@ -70,6 +71,19 @@ async def test_a_da_specialist_records_safe_contact_and_the_person_page_shows_it
                            json={"safe_number": "07700 900999", "no_text_messages": True})
     assert put.status_code == 200 and put.json()["safe_number"] == "+447700900999"
     assert put.json()["third_party_name"] is None and put.json()["no_voicemail"] is False
+
+
+async def test_the_person_page_warns_only_for_victims(client: httpx.AsyncClient, db: AsyncSession,
+                                                      force_a: ForceData) -> None:
+    scene = await support_scene(db, force_a)
+    suspect = Person(force_id=force_a.id, forename="Dean", surname="Holloway", gender="male")
+    db.add(suspect)
+    await db.flush()
+    await sign_in(client, scene.staff)
+    page = await client.get(f"/people/{suspect.id}")
+    assert "data-safe-contact" not in page.text and 'data-testid="safe-contact-link"' in page.text
+    page = await client.get(f"/people/{scene.victim.id}")
+    assert "No safe-contact preferences are recorded" in page.text
 
 
 async def test_a_reader_without_safeguarding_write_sees_but_cannot_change(

@@ -15,7 +15,7 @@ from safeguard.auth.permissions import P
 from safeguard.people import history, markers, relationships, service
 from safeguard.people.models import Person
 from safeguard.people.search import search_people
-from safeguard.safeguarding.safe_contact import safe_contact_for
+from safeguard.safeguarding.safe_contact import has_been_a_victim, safe_contact_for
 from safeguard.web.deps import DbSession, Requires
 from safeguard.web.templating import flash, render
 
@@ -86,7 +86,8 @@ async def _page(request: Request, db: DbSession, actor: Actor, person_id: int, *
         "can_write": actor.can(P.PERSON_WRITE), "errors": errors or {}, "values": form_values,
         "open_form": open_form,
         # Shown first: how (and whether) this person may safely be contacted.
-        "safe_contact": await safe_contact_for(db, person_id), "safe_contact_name": None,
+        "safe_contact": (safe := await safe_contact_for(db, person_id)), "safe_contact_name": None,
+        "show_safe_contact": safe is not None or await has_been_a_victim(db, person_id),
         "safe_contact_edit": f"/people/{person_id}/safe-contact" if actor.can(P.SAFEGUARDING_WRITE) else None,
         "can_refer": actor.can(P.SAFEGUARDING_WRITE),
     }

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit import service as audit
@@ -236,3 +236,17 @@ async def save_safe_contact(db: AsyncSession, actor: Actor, person_id: int, data
     await audit.record(db, action=action, actor=actor, object_type="safe_contact", object_id=person_id,
                        details={"changed": changed, "via": via})
     return view_of(row)
+
+
+async def has_been_a_victim(db: AsyncSession, person_id: int) -> bool:
+    """Is the person recorded as a victim anywhere (an incident, a crime, a support referral)? The person page
+    warns that no safe contact is recorded only for them, not for every suspect and witness."""
+    from safeguard.contact.models import IncidentPerson
+    from safeguard.crimes.models import CrimePerson
+    from safeguard.safeguarding.models import SupportReferral
+
+    query = union_all(
+        select(IncidentPerson.id).where(IncidentPerson.person_id == person_id, IncidentPerson.role == "victim"),
+        select(CrimePerson.id).where(CrimePerson.person_id == person_id, CrimePerson.role == "victim"),
+        select(SupportReferral.id).where(SupportReferral.person_id == person_id)).limit(1)
+    return (await db.execute(query)).first() is not None
