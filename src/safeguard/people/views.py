@@ -15,6 +15,7 @@ from safeguard.auth.permissions import P
 from safeguard.people import history, markers, relationships, service
 from safeguard.people.models import Person
 from safeguard.people.search import search_people
+from safeguard.safeguarding.safe_contact import has_been_a_victim, safe_contact_for
 from safeguard.web.deps import DbSession, Requires
 from safeguard.web.templating import flash, render
 
@@ -84,6 +85,11 @@ async def _page(request: Request, db: DbSession, actor: Actor, person_id: int, *
         "connected": connected, "relationship_kinds": list(relationships.RELATIONSHIP_LABELS.items()),
         "can_write": actor.can(P.PERSON_WRITE), "errors": errors or {}, "values": form_values,
         "open_form": open_form,
+        # Shown first: how (and whether) this person may safely be contacted.
+        "safe_contact": (safe := await safe_contact_for(db, person_id)), "safe_contact_name": None,
+        "show_safe_contact": safe is not None or await has_been_a_victim(db, person_id),
+        "safe_contact_edit": f"/people/{person_id}/safe-contact" if actor.can(P.SAFEGUARDING_WRITE) else None,
+        "can_refer": actor.can(P.SAFEGUARDING_WRITE),
     }
     return render(request, "people/person.html", context, status_code=status_code)
 
