@@ -68,6 +68,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Victims' Code", "/victims-code", P.SAFEGUARDING_READ),
     NavItem("Audit", "/audit", P.AUDIT_READ),
     NavItem("Users", "/admin/users", P.USER_ADMIN),
+    NavItem("Manage support services", "/support-services/manage", P.SERVICES_ADMIN),
     NavItem("Account", "/account", P.ACCOUNT_VIEW),
 ]
 
