@@ -42,7 +42,7 @@ def test_the_force_sets_its_own_thresholds() -> None:
 
 @pytest.mark.parametrize("bad", [0, -1, "3", 2.5, True, 500])
 def test_bad_settings_are_refused_by_name(bad: object) -> None:
-    with pytest.raises(RulesError, match="marac.escalation_incidents"):
+    with pytest.raises(RulesError, match=r"marac\.escalation_incidents"):
         EligibilityRules.from_settings({"marac": {"escalation_incidents": bad}})
 
 
