@@ -374,6 +374,9 @@ async def test_the_pages_find_choose_fill_save_and_review(client: httpx.AsyncCli
     future = await client.post("/risk-assessments/new", data=form | {"assessed_at_year": str(now.year + 1)})
     assert future.status_code == 400 and "must not be in the future" in future.text
     assert 'href="#assessed_at_day"' in future.text
+    bad = await client.post("/risk-assessments/new", data=form | {"q3": "maybe", "sdash_q2": "often"})
+    assert bad.status_code == 400 and 'href="#q3"' in bad.text and 'href="#sdash_q2"' in bad.text
+    assert "&#39;maybe&#39; is not an answer" in bad.text and 'value="maybe"' not in bad.text
     saved = await client.post("/risk-assessments/new", data=form)
     assert saved.status_code == 303, saved.text
     page = await client.get(saved.headers["location"])

@@ -182,13 +182,13 @@ async def _victim_problem(db: AsyncSession, actor: Actor, victim_id: int | None,
     return None, person
 
 
-def _supplement(scored: scoring.Scored | None, given: Mapping[str, str] | None
+def _supplement(due: tuple[str, ...] | None, given: Mapping[str, str] | None
                 ) -> tuple[dict[str, str], str | None, dict[str, str] | None, int | None]:
-    """Problems with the supplement answers, and the supplement to keep: (problems, form, answers, score)."""
+    """Problems with the supplement answers, and the supplement to keep: (problems, form, answers, score).
+    `due` is None when the main form is unknown (nothing can be said about its supplement)."""
     given = dict(given or {})
-    due = scored.supplements_due if scored is not None else ()
     if not due:
-        if given and scored is not None:
+        if given and due is not None:
             return ({"supplement_answers": "The S-DASH supplement is asked only when question 8 (stalking and "
                                            "harassment) is yes: remove its answers or answer question 8 yes"},
                     None, None, None)
@@ -221,8 +221,10 @@ async def check(db: AsyncSession, actor: Actor, new: NewAssessment, *, now: date
     problem, victim = await _victim_problem(db, actor, new.victim_id, incident)
     if problem:
         errors["victim_id"] = problem
+    main_form = get_form(new.form)
+    due = scoring.supplements_due(main_form, new.answers) if main_form is not None else None
     supplement_problems, supplement_form, supplement_answers, supplement_score = _supplement(
-        scored, new.supplement_answers)
+        due, new.supplement_answers)
     errors.update(supplement_problems)
     for name, value in (("rationale", new.rationale), ("victim_view", new.victim_view)):
         if value and len(value) > MAX_TEXT:

@@ -116,7 +116,9 @@ async def _form_page(request: Request, db: DbSession, actor: Actor, form: DashFo
     victim = await visible_person(db, actor, victim_id)
     if victim is None:
         raise HTTPException(404, NO_INCIDENT)
-    answers = {q.id: values.get(q.id, scoring.NOT_ASKED) for q in form.questions}
+    # The panel scores what can be scored: an answer that is not one of the four counts as not asked there.
+    answers = {q.id: values[q.id] if values.get(q.id) in scoring.ANSWERS else scoring.NOT_ASKED
+               for q in form.questions}
     try:
         scored: scoring.Scored | None = scoring.assess(form.id, answers, values.get("professional_judgement") or None,
                                                        values.get("rationale") or None)
@@ -189,13 +191,21 @@ async def save_assessment(request: Request, db: DbSession, actor: Writer, incide
     except assessments.AssessmentRefused as refused:
         if "incident_id" in refused.errors:
             raise HTTPException(404, NO_INCIDENT) from None
-        errors = {ANCHORS.get(name, name.replace("answers.", "").replace("supplement_answers.", SUPPLEMENT_PREFIX)):
-                  message for name, message in refused.errors.items()}
+        errors = {_anchor(name): message for name, message in refused.errors.items()}
         return await _form_page(request, db, actor, dash, incident, victim, values=values, errors=errors,
                                 status_code=400)
     response = RedirectResponse(f"/risk-assessments/{saved.id}", status_code=303)
     flash(request, response, f"Risk assessment {saved.reference} saved: {saved.final_level} risk.")
     return response
+
+
+def _anchor(name: str) -> str:
+    """The element a service field's error-summary link goes to."""
+    if name in ANCHORS:
+        return ANCHORS[name]
+    if name.startswith("supplement_answers."):
+        return SUPPLEMENT_PREFIX + name.split(".", 1)[1]
+    return name.removeprefix("answers.")
 
 
 def _when(errors: dict[str, str], day: str, month: str, year: str, clock: str) -> datetime | None:
