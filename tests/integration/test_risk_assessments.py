@@ -183,6 +183,13 @@ async def test_history_routes_escalation_and_repeat(db: AsyncSession, force_a: F
     await db.execute(update(Force).where(Force.id == force_a.id).values(
         settings={"marac": {"escalation_months": 6}}))
     assert await eligibility.history_routes(db, victim_id=scene.victim.id, incident_id=scene.incident.id) == ()
+    # Broken settings fall back to the defaults rather than stopping the officer saving.
+    await db.execute(update(Force).where(Force.id == force_a.id).values(
+        settings={"marac": {"escalation_months": "six"}}))
+    assert await eligibility.history_routes(db, victim_id=scene.victim.id, incident_id=scene.incident.id) == (
+        "escalation",)
+    await db.execute(update(Force).where(Force.id == force_a.id).values(
+        settings={"marac": {"escalation_months": 6}}))
     # A referral ten months ago (declined ones do not count) makes this a repeat.
     db.add_all([MaracReferral(force_id=force_a.id, reference="MR-1", victim_id=scene.victim.id, routes=["repeat"],
                               consent="given", referred_by="x", referred_at=NOW - timedelta(days=300),

@@ -19,6 +19,7 @@ The rules are pure functions over plain values (`escalation_met`, `repeat_met`),
 from __future__ import annotations
 
 import calendar
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -33,6 +34,7 @@ from safeguard.risk.models import MaracReferral
 from safeguard.risk.scoring import ESCALATION, REPEAT
 
 SETTINGS_KEY = "marac"
+log = logging.getLogger(__name__)
 
 
 class RulesError(ValueError):
@@ -119,7 +121,13 @@ def routes(incident_times: Mapping[int, datetime], referrals: Iterable[PastRefer
 # -- from the database -------------------------------------------------------------------------------------
 
 async def rules_for(db: AsyncSession, force_id: int) -> EligibilityRules:
-    return EligibilityRules.from_settings(await db.scalar(select(Force.settings).where(Force.id == force_id)))
+    """The force's rules. A force whose settings are broken gets the defaults, and the fault is logged: an
+    officer saving an assessment at the scene must not be stopped by a configuration mistake."""
+    try:
+        return EligibilityRules.from_settings(await db.scalar(select(Force.settings).where(Force.id == force_id)))
+    except RulesError as fault:
+        log.warning("force %s: %s; using the default MARAC rules", force_id, fault)
+        return EligibilityRules()
 
 
 async def history_routes(db: AsyncSession, *, victim_id: int, incident_id: int,
