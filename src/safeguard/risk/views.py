@@ -243,7 +243,7 @@ def _when(errors: dict[str, str], day: str, month: str, year: str, clock: str) -
 async def review_queue(request: Request, db: DbSession, actor: Reviewer) -> Response:
     items = await assessments.awaiting_review(db, actor)
     return render(request, "risk/reviews.html", {"items": items, "title": "DASH assessments awaiting review",
-                                                 **_common()})
+                                                 "can_write": actor.can(P.RISK_WRITE), **_common()})
 
 
 # -- one assessment ------------------------------------------------------------------------------------------
