@@ -28,7 +28,8 @@ async def test_a_risk_write_token_gets_the_score(client: httpx.AsyncClient, db: 
     response = await client.post(URL, json=body, headers=headers)
     assert response.status_code == 200, response.text
     assert response.json() == {"score": 15, "suggested_level": "high", "final_level": "high",
-                               "marac_routes": ["visible-high-risk"]}
+                               "marac_routes": ["visible-high-risk"], "not_asked": [],
+                               "supplements_due": ["S-DASH-11"]}
 
 
 async def test_professional_judgement_raises_and_routes_to_marac(client: httpx.AsyncClient, db: AsyncSession,
@@ -39,7 +40,8 @@ async def test_professional_judgement_raises_and_routes_to_marac(client: httpx.A
     response = await client.post(URL, json=body, headers=headers)
     assert response.status_code == 200, response.text
     assert response.json() == {"score": 11, "suggested_level": "medium", "final_level": "high",
-                               "marac_routes": ["professional-judgement"]}
+                               "marac_routes": ["professional-judgement"], "not_asked": [],
+                               "supplements_due": ["S-DASH-11"]}
 
 
 @pytest.mark.parametrize("scope", ["risk:read", "people:read"])
@@ -60,7 +62,7 @@ async def test_a_signed_in_officer_scores_a_form(client: httpx.AsyncClient, db: 
                                  headers={"x-csrf-token": csrf})
     assert response.status_code == 200, response.text
     assert response.json() == {"score": 4, "suggested_level": "standard", "final_level": "standard",
-                               "marac_routes": []}
+                               "marac_routes": [], "not_asked": [], "supplements_due": []}
 
 
 async def test_a_role_without_risk_write_is_refused(client: httpx.AsyncClient, db: AsyncSession,
@@ -91,7 +93,7 @@ async def test_every_bad_field_is_named_at_once(client: httpx.AsyncClient, db: A
     body = response.json()
     assert body["detail"] == "The assessment could not be scored."
     fields = {problem["field"]: problem["message"] for problem in body["errors"]}
-    assert set(fields) == {"answers.q27", "answers.q4", "answers.q28", "answers.stalking", "professional_judgement"}
+    assert set(fields) == {"answers.q4", "answers.q28", "answers.stalking", "professional_judgement"}
     assert "perhaps" in fields["answers.q4"] and "q28" in fields["answers.q28"]
 
 
@@ -112,6 +114,18 @@ async def test_bad_input_is_refused_naming_the_field(body: dict, field: str, wor
     problems = response.json()["errors"]
     assert [p["field"] for p in problems] == [field]
     assert words in problems[0]["message"]
+
+
+async def test_an_incomplete_form_is_scored_with_the_rest_not_asked(client: httpx.AsyncClient, db: AsyncSession,
+                                                                    force_a: ForceData) -> None:
+    headers = await _bearer(db, force_a, "risk:write")
+    body = {"form": "DASH-27", "answers": {"q1": "yes", "q8": "yes", "q18": "yes", "q2": "dont-know"}}
+    response = await client.post(URL, json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["score"], result["suggested_level"]) == (3, "standard")
+    assert result["supplements_due"] == ["S-DASH-11"]
+    assert result["not_asked"] == [f"q{n}" for n in range(3, 28) if n not in (8, 18)]
 
 
 async def test_scoring_is_the_same_every_time(client: httpx.AsyncClient, db: AsyncSession,

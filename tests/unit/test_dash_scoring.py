@@ -110,12 +110,23 @@ def test_a_raise_without_a_rationale_is_refused(rationale: str | None) -> None:
 
 def test_every_problem_is_reported_at_once() -> None:
     answers = _answers(27, 3)
-    del answers["q5"]
+    del answers["q5"]  # left out: kept as not-asked, not a problem
     answers |= {"q2": "maybe", "q30": "yes"}
     with pytest.raises(ScoreRefused) as refused:
         assess("DASH-27", answers, "extreme")
-    assert set(refused.value.errors) == {"answers.q5", "answers.q2", "answers.q30", "professional_judgement"}
-    assert "not-asked" in refused.value.errors["answers.q5"]
+    assert set(refused.value.errors) == {"answers.q2", "answers.q30", "professional_judgement"}
+    assert "maybe" in refused.value.errors["answers.q2"] and "q30" in refused.value.errors["answers.q30"]
+
+
+def test_an_incomplete_dash_keeps_the_unanswered_questions_as_not_asked() -> None:
+    scored = assess("DASH-27", {"q1": "yes", "q2": "yes", "q8": "yes", "q9": "no", "q27": "not-asked"})
+    assert scored.score == 3
+    assert scored.not_asked == tuple(f"q{n}" for n in [*range(3, 8), *range(10, 28)])
+    assert list(scored.answers) == [f"q{n}" for n in range(1, 28)]
+    assert scored.answers["q4"] == "not-asked" and scored.answers["q9"] == "no"
+    assert scored.supplements_due == ("S-DASH-11",)
+    empty = assess("DASH-24", {})
+    assert (empty.score, empty.suggested_level, len(empty.not_asked)) == (0, "standard", 24)
 
 
 def test_an_unknown_form_is_named() -> None:
@@ -157,6 +168,18 @@ def assessments(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
 def test_score_is_the_number_of_yes_answers(case: tuple[str, dict[str, str]]) -> None:
     form_id, answers = case
     assert assess(form_id, answers).score == list(answers.values()).count("yes")
+
+
+@settings(max_examples=200, deadline=None)
+@given(assessments(), st.data())
+def test_leaving_questions_out_is_the_same_as_not_asked(case: tuple[str, dict[str, str]], data: st.DataObject) -> None:
+    form_id, answers = case
+    dropped = data.draw(st.sets(st.sampled_from(sorted(answers))))
+    partial = {key: value for key, value in answers.items() if key not in dropped}
+    full = answers | {key: "not-asked" for key in dropped}
+    left_out, explicit = assess(form_id, partial), assess(form_id, full)
+    assert left_out == explicit
+    assert set(left_out.not_asked) == {key for key, value in full.items() if value == "not-asked"}
 
 
 @settings(max_examples=200, deadline=None)

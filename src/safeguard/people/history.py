@@ -22,6 +22,14 @@ from safeguard.crimes.models import Arrest, Crime, CrimeOffence, CrimePerson, Of
 from safeguard.force.models import Force
 from safeguard.people.models import Person
 from safeguard.people.service import may_see
+from safeguard.risk.models import MaracReferral, RiskAssessment
+from safeguard.safeguarding.models import (
+    DisclosureRequest,
+    ProtectiveOrder,
+    ProtectiveOrderPerson,
+    SupportReferral,
+    SupportService,
+)
 
 # A chain of merges longer than this is a fault in the data, not a history to follow.
 MERGE_CHAIN_LIMIT = 20
@@ -44,16 +52,37 @@ class FlagRules:
         return cls(**{k: int(v) for k, v in chosen.items() if k in known})
 
 
+# How each kind of entry is named on the page; kinds not listed are shown capitalised.
+KIND_LABELS = {"risk assessment": "Risk assessment", "marac referral": "MARAC referral",
+               "protective order": "Protective order", "support referral": "Support referral",
+               "clare's law request": "Clare's Law request"}
+# The pages of the safeguarding records, by kind (None: the record has no page of its own yet).
+RECORD_PAGES: dict[str, str | None] = {
+    "risk assessment": "/risk-assessments/{id}",
+    "marac referral": "/marac/referrals/{id}",
+    "protective order": "/orders/{id}",
+    "support referral": None,
+    "clare's law request": "/disclosures/{id}",
+}
+ORDER_KIND_LABELS = {"dapn": "DAPN", "dapo": "DAPO", "dvpn": "DVPN", "dvpo": "DVPO",
+                     "non-molestation": "Non-molestation order", "restraining": "Restraining order",
+                     "bail-conditions": "Bail conditions"}
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     when: datetime
-    kind: str  # "incident", "contact", "crime", "arrest"
+    kind: str  # incident, contact, crime, arrest, risk assessment, marac referral, protective order, ...
     reference: str
-    role: str | None  # victim, suspect, witness
+    role: str | None  # victim, suspect, witness; subject or protected (orders); person at risk (Clare's Law)
     da: bool
     summary: str
     record_id: int
     href: str | None = None  # the record's own page, where it has one
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind.capitalize())
 
 
 @dataclass(frozen=True)
@@ -109,7 +138,58 @@ async def timeline(db: AsyncSession, person_id: int) -> list[TimelineEntry]:
             entries.append(TimelineEntry(contact.received_at, "contact", f"{contact.channel} contact", None,
                                          contact.da_flag, contact.note or "", contact.id))
     entries += await _crimes(db, person_id)
+    entries += await _safeguarding(db, person_id)
     entries.sort(key=lambda e: e.when, reverse=True)
+    return entries
+
+
+def _page(kind: str, record_id: int) -> str | None:
+    pattern = RECORD_PAGES.get(kind)
+    return pattern.format(id=record_id) if pattern else None
+
+
+def _words(code: str) -> str:
+    return code.replace("-", " ")
+
+
+async def _safeguarding(db: AsyncSession, person_id: int) -> list[TimelineEntry]:
+    """Risk assessments, MARAC referrals, protective orders (as subject or protected person), support referrals
+    and Clare's Law requests about the person. Row-level security shows only those whose people are visible."""
+    entries: list[TimelineEntry] = []
+    for a in await db.scalars(select(RiskAssessment).where(RiskAssessment.victim_id == person_id)):
+        level = a.reviewed_level or a.final_level
+        routes = f"; MARAC routes: {', '.join(_words(r) for r in a.marac_routes)}" if a.marac_routes else ""
+        review = "reviewed" if a.review_status == "reviewed" else "awaiting review"
+        entries.append(TimelineEntry(a.assessed_at, "risk assessment", a.reference, "victim", True,
+                                     f"{a.form}: {a.score} yes, {level} risk ({review}){routes}", a.id,
+                                     _page("risk assessment", a.id)))
+    for r in await db.scalars(select(MaracReferral).where(MaracReferral.victim_id == person_id)):
+        entries.append(TimelineEntry(r.referred_at, "marac referral", r.reference, "victim", True,
+                                     f"{_words(r.status).capitalize()}; routes: "
+                                     f"{', '.join(_words(x) for x in r.routes) or 'none'}", r.id,
+                                     _page("marac referral", r.id)))
+    protected = select(ProtectiveOrderPerson.order_id).where(ProtectiveOrderPerson.person_id == person_id)
+    for order in await db.scalars(select(ProtectiveOrder).where(
+            (ProtectiveOrder.subject_id == person_id) | ProtectiveOrder.id.in_(protected))):
+        role = "subject" if order.subject_id == person_id else "protected"
+        until = f", until {order.expires_at:%d %b %Y}" if order.expires_at else ""
+        entries.append(TimelineEntry(order.starts_at, "protective order", order.reference, role, True,
+                                     f"{ORDER_KIND_LABELS.get(order.kind, order.kind)}, {_words(order.status)}"
+                                     f"{until}", order.id, _page("protective order", order.id)))
+    rows = await db.execute(select(SupportReferral, SupportService.name)
+                            .join(SupportService, SupportService.id == SupportReferral.service_id)
+                            .where(SupportReferral.person_id == person_id))
+    for referral, service_name in rows:
+        entries.append(TimelineEntry(referral.made_at, "support referral", service_name, "victim", True,
+                                     f"Referral {_words(referral.status)}", referral.id,
+                                     _page("support referral", referral.id)))
+    for d in await db.scalars(select(DisclosureRequest).where(
+            (DisclosureRequest.person_at_risk_id == person_id) | (DisclosureRequest.subject_id == person_id))):
+        role = "person at risk" if d.person_at_risk_id == person_id else "subject"
+        decision = f", {_words(d.decision)}" if d.decision else ""
+        entries.append(TimelineEntry(d.received_at, "clare's law request", d.reference, role, True,
+                                     f"{_words(d.route).capitalize()}: {_words(d.status)}{decision}", d.id,
+                                     _page("clare's law request", d.id)))
     return entries
 
 

@@ -1,6 +1,8 @@
 """Scoring a DASH assessment: pure functions, no database (DOMAIN.md §1.4 and §1.5).
 
-The score is the number of "yes" answers; "no", "dont-know" and "not-asked" never count. The suggested level
+The score is the number of "yes" answers; "no", "dont-know" and "not-asked" never count. An incomplete DASH is
+kept: a question with no answer is filled in as "not-asked", shown as such and never counted; unknown
+question keys and unknown answers are still refused, by name. The suggested level
 comes from the form's thresholds (data, see `forms`). Professional judgement may only raise the level, and a
 raise needs a written rationale. The MARAC routes here are the two that the answers alone decide; the
 history-based routes (`escalation`, `repeat`) are added by whoever has the person's history, through
@@ -39,6 +41,21 @@ class Scored:
     final_level: str
     marac_routes: tuple[str, ...]
     supplements_due: tuple[str, ...]
+    answers: dict[str, str]  # every question of the form, unanswered ones filled in as not-asked
+    not_asked: tuple[str, ...]  # the questions not asked, in the form's order
+
+
+NOT_ASKED = "not-asked"
+
+
+def complete(form: Form, answers: Mapping[str, str]) -> dict[str, str]:
+    """Every question of the form in order, each with its answer, or not-asked where none was given.
+    Keys that are not the form's questions are left out (`answer_problems` names them)."""
+    return {key: answers.get(key, NOT_ASKED) for key in form.question_ids}
+
+
+def not_asked(form: Form, answers: Mapping[str, str]) -> tuple[str, ...]:
+    return tuple(key for key in form.question_ids if answers.get(key, NOT_ASKED) == NOT_ASKED)
 
 
 def score(answers: Mapping[str, str]) -> int:
@@ -99,24 +116,24 @@ def supplements_due(form: Form, answers: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(s.form for s in form.supplements if answers.get(s.question) == s.answer)
 
 
-def answer_problems(form: Form, answers: Mapping[str, str]) -> dict[str, str]:
+def answer_problems(form: Form, answers: Mapping[str, str], prefix: str = "answers") -> dict[str, str]:
+    """Unknown question keys and unknown answers, by field. A question with no answer is not a problem: it is
+    kept as not-asked."""
     problems: dict[str, str] = {}
     wanted = form.question_ids
     for key, value in answers.items():
         if key not in wanted:
-            problems[f"answers.{key}"] = f"{form.id} has no question '{key}'; its questions are q1 to q{len(wanted)}"
+            problems[f"{prefix}.{key}"] = (f"{form.id} has no question '{key}'; "
+                                           f"its questions are q1 to q{len(wanted)}")
         elif value not in ANSWERS:
-            problems[f"answers.{key}"] = f"'{value}' is not an answer; use one of {', '.join(ANSWERS)}"
-    for key in wanted:
-        if key not in answers:
-            problems[f"answers.{key}"] = (f"No answer to {key}; every question needs one "
-                                          "(send 'not-asked' for a question that was not asked)")
+            problems[f"{prefix}.{key}"] = f"'{value}' is not an answer; use one of {', '.join(ANSWERS)}"
     return problems
 
 
 def assess(form_id: str, answers: Mapping[str, str], professional_judgement: str | None = None,
            rationale: str | None = None) -> Scored:
-    """Validate and score an assessment, reporting every problem at once."""
+    """Validate and score an assessment, reporting every problem at once. Unanswered questions count as
+    not-asked."""
     form = get_form(form_id)
     if form is None:
         problems = {"form": f"There is no form '{form_id}'; known forms are {', '.join(form_set().forms)}"}
@@ -128,9 +145,11 @@ def assess(form_id: str, answers: Mapping[str, str], professional_judgement: str
         if professional_judgement is not None and professional_judgement not in levels():
             problems.update(judgement_problems(levels()[0], professional_judgement, rationale))
         raise ScoreRefused(problems)
-    points = score(answers)
+    filled = complete(form, answers)
+    points = score(filled)
     suggested = suggested_level(form, points)
     final = final_level(suggested, professional_judgement, rationale)
     return Scored(form=form.id, score=points, suggested_level=suggested, final_level=final,
                   marac_routes=marac_routes(form, points, suggested, final),
-                  supplements_due=supplements_due(form, answers))
+                  supplements_due=supplements_due(form, filled), answers=filled,
+                  not_asked=not_asked(form, filled))
