@@ -839,8 +839,8 @@ async def active_orders_involving(db: AsyncSession, person_ids: Sequence[int], *
         if actor is not None:
             await audit.record_read(db, actor, "protective_order", order.id, reason=reason)
         found.append(InvolvedOrder(order.id, order.reference, order.kind, SHORT_LABELS[order.kind], subject,
-                                   protected, order.no_contact, order.conditions, zones, order.starts_at,
-                                   order.expires_at, breaches))
+                                   protected, order.no_contact, order.conditions, zones, uk_time(order.starts_at),
+                                   uk_time(order.expires_at) if order.expires_at else None, breaches))
     return found
 
 
