@@ -17,7 +17,7 @@ from safeguard.db.session import set_force_context
 from safeguard.people.models import Person
 from safeguard.people.service import restrict
 from safeguard.safeguarding import clocks, orders
-from safeguard.safeguarding.models import OrderBreach, ProtectiveOrder
+from safeguard.safeguarding.models import OrderBreach, ProtectiveOrder, SafeContact
 from safeguard.safeguarding.order_rules import OrderRules
 from tests.conftest import ForceData, csrf_from, sign_in
 from tests.integration.order_scene import NOW, counts, dapn, order_scene
@@ -361,3 +361,22 @@ async def test_clocks_due_within_a_day_are_highlighted_on_the_list(client: httpx
     await db.flush()
     listing = await client.get("/orders")
     assert 'data-testid="clock-soon"' in listing.text and "Due soon" in listing.text
+
+
+async def test_each_protected_person_gets_their_safe_contact_first(client: httpx.AsyncClient, db: AsyncSession,
+                                                                   force_a: ForceData) -> None:
+    scene = await order_scene(db, force_a)
+    child = Person(force_id=force_a.id, forename="Mia", surname="Marsh", dob_year=2015)
+    db.add(child)
+    await db.flush()
+    db.add(SafeContact(force_id=force_a.id, person_id=scene.victim.id, safe_number="+447700900123",
+                       no_voicemail=True, updated_at=NOW, updated_by="officer"))
+    await db.flush()
+    order = await orders.record_order(db, scene.actor, dapn(scene, protected_ids=[scene.victim.id, child.id]))
+    await sign_in(client, scene.officer)
+    page = (await client.get(f"/orders/{order.id}")).text
+    assert page.index("Safe contact: Alice Marsh") < page.index("<h1")
+    assert "Do not leave voicemail" in page and "07700 900123" in page
+    assert "No safe-contact preferences are recorded for Mia Marsh" in page
+    assert page.count('id="safe-contact-heading-1"') == 1 and page.count('id="safe-contact-heading-2"') == 1
+    assert 'id="safe-contact-heading"' not in page

@@ -84,6 +84,9 @@ async def test_a_restricted_victim_is_withheld_from_the_order_on_the_glance(db: 
     await set_force_context(db, force_a.id, scene.handler.user.id)
     found = await glance.history_for_number(db, actor_for(scene.handler, force_a), LANDLINE)
     assert [p.display_name for p in found.orders[0].protected] == ["Restricted person"]
+    assert [a.message for a in found.alerts] == [
+        f"Dean Carver is bound by DAPN {found.orders[0].reference} to protect someone whose record is restricted, "
+        "and a restricted person is linked to this call: ask the public protection unit"]
     assert "Alice" not in repr(found)
 
 

@@ -144,7 +144,8 @@ async def history_for_number(db: AsyncSession, actor: Actor, number: str, *, now
     today = (now or datetime.now(UTC)).date()
     places = list(dict.fromkeys(await db.scalars(select(PersonAddress.location_id).where(
         PersonAddress.person_id.in_(linked), (PersonAddress.to_date.is_(None)) | (PersonAddress.to_date >= today)))))
-    alerts = await protective_orders.breach_alerts(db, linked, places, actor=actor, now=now)
+    alerts = await protective_orders.breach_alerts(db, linked, places, actor=actor, now=now,
+                                                   withheld_linked=bool(withheld))
     involved = await protective_orders.active_orders_involving(db, linked, actor=actor, now=now)
     return Glance(e164, (await markers.markers_for(db, phone=e164)).active, withheld[:1] + ranked, alerts, involved,
                   await _bails(db, actor, ranked, today))

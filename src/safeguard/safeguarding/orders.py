@@ -845,9 +845,14 @@ async def active_orders_involving(db: AsyncSession, person_ids: Sequence[int], *
 
 
 async def breach_alerts(db: AsyncSession, person_ids: Sequence[int], location_ids: Sequence[int], *,
-                        actor: Actor | None = None, now: datetime | None = None) -> list[BreachAlert]:
+                        actor: Actor | None = None, now: datetime | None = None, withheld_linked: bool = False
+                        ) -> list[BreachAlert]:
     """Alerts for the control room: a person linked to the call is the subject of an active order that protects
-    another person linked to the call, or that bars them from an address of the call."""
+    another person linked to the call, or that bars them from an address of the call.
+
+    A restricted protected person is hidden from a reader without a grant, so their link cannot be matched. When
+    the caller says a restricted person is linked to the call too (`withheld_linked`) and the order protects
+    someone withheld from this reader, the alert says so without naming anyone."""
     now = now or datetime.now(UTC)
     people, places = set(_ids(person_ids)), set(_ids(location_ids))
     if not people:
@@ -870,6 +875,13 @@ async def breach_alerts(db: AsyncSession, person_ids: Sequence[int], location_id
             alerts.append(BreachAlert(order.id, order.reference, short, subject.display_name,
                                       f"{subject.display_name} is {what} {party.display_name} by {short} "
                                       f"{order.reference}, and both are linked to this call"))
+        visible = [await _party(db, actor, person_id) for person_id in protected_ids]
+        recorded, _ = await _withheld_counts(db, order.id)
+        if withheld_linked and (recorded > len(protected_ids) or any(p.withheld for p in visible)):
+            alerts.append(BreachAlert(order.id, order.reference, short, subject.display_name,
+                                      f"{subject.display_name} is bound by {short} {order.reference} to protect "
+                                      "someone whose record is restricted, and a restricted person is linked to "
+                                      "this call: ask the public protection unit"))
         for zone in await _zones(db, actor, order.id):
             if zone.location_id is not None and zone.location_id in places:
                 distance = f" (within {zone.radius_m} m)" if zone.radius_m else ""
