@@ -263,6 +263,13 @@ async def test_the_api_names_each_field_at_fault(client: httpx.AsyncClient, db: 
     assert fields["kind"].startswith("Choose the kind of order") and "'asbo'" in fields["kind"]
     assert fields["protected_ids"] == "The person the order binds cannot also be a person it protects"
     assert fields["expires_at"] == "The order expires before it starts: the dates are in the wrong order"
+    naive = await client.post("/api/v1/orders", headers=auth, json={
+        "kind": "dapo", "subject_id": scene.subject.id, "protected_ids": [scene.victim.id], "no_contact": True,
+        "starts_at": "2026-11-20T10:00:00", "electronic_monitoring_until": "2027-01-20T10:00:00"})
+    assert naive.status_code == 422
+    assert {e["field"]: e["message"] for e in naive.json()["errors"]} == {
+        "starts_at": "Give the time the order starts with its time zone",
+        "electronic_monitoring_until": "Give the time electronic monitoring ends with its time zone"}
     invalid = await client.post("/api/v1/orders", headers=auth, json={"kind": "dapn", "surprise": 1})
     assert invalid.status_code == 422
     assert {"subject_id", "surprise"} <= {e["field"] for e in invalid.json()["errors"]}
@@ -380,3 +387,14 @@ async def test_each_protected_person_gets_their_safe_contact_first(client: httpx
     assert "No safe-contact preferences are recorded for Mia Marsh" in page
     assert page.count('id="safe-contact-heading-1"') == 1 and page.count('id="safe-contact-heading-2"') == 1
     assert 'id="safe-contact-heading"' not in page
+
+
+async def test_the_order_page_shows_the_days_not_counted(db: AsyncSession, force_a: ForceData) -> None:
+    scene = await order_scene(db, force_a)
+    served = datetime(2026, 4, 2, 14, 0, tzinfo=UTC)  # 15:00 UK time, the Thursday before Easter
+    order = await orders.record_order(db, scene.actor, dapn(scene, served), now=served + H)
+    view = await orders.read_order(db, scene.actor, order.id, now=served + H)
+    hearing = view.clocks[0]
+    assert orders.uk_time(hearing.due).strftime("%a %d %b %H:%M") == "Tue 07 Apr 15:00"
+    assert hearing.working == "Not counted: Fri 3 Apr (Good Friday), Sun 5 Apr, Mon 6 Apr (Easter Monday)"
+    assert hearing.left == "in 4 days 23 hours" and hearing.level == "ok"

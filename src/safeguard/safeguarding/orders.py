@@ -428,7 +428,10 @@ async def order_problems(db: AsyncSession, actor: Actor, new: NewOrder, rules: O
         if problem:
             errors["expires_at"] = problem
     if new.electronic_monitoring_until is not None:
-        if kind != "dapo":
+        naive = _time_problem(new.electronic_monitoring_until, "electronic monitoring ends", now)
+        if naive:
+            errors["electronic_monitoring_until"] = naive
+        elif kind != "dapo":
             errors["electronic_monitoring_until"] = "Only a DAPO can require electronic monitoring"
         elif starts is not None:
             problem = clocks.monitoring_problem(starts, new.electronic_monitoring_until,
@@ -554,7 +557,8 @@ def _working(start: datetime, due: datetime, excluded: clocks.ExcludedDays) -> s
     days = clocks.excluded_days_between(start, due, excluded)
     if not days:
         return None
-    return "Not counted: " + ", ".join(f"{reason} {uk_time_day(day)}" for day, reason in days)
+    return "Not counted: " + ", ".join(uk_time_day(day) + ("" if reason == "Sunday" else f" ({reason})")
+                                       for day, reason in days)
 
 
 def uk_time_day(day: Any) -> str:
