@@ -1,9 +1,12 @@
 """History at a glance: what the force knows about a phone number, on one screen, for the control room.
 
 Given the caller's number: the people linked to it, the markers on the number, on those people and on
-their addresses, and their incidents in the last twelve months. A restricted person linked to the number
-is shown as "Restricted person", with nothing else about them; a restricted address as "Restricted
-address". Every person shown is an audited read.
+their addresses, and their incidents in the last twelve months; the active protective orders and bail
+conditions involving those people, and breach alerts at the top when the subject of an active order is linked
+to the number together with a person the order protects, or with an address the order bars them from.
+
+A restricted person linked to the number is shown as "Restricted person", with nothing else about them; a
+restricted address as "Restricted address". Every person and every order shown is an audited read.
 """
 
 from __future__ import annotations
@@ -17,11 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguard.audit import service as audit
 from safeguard.auth.actor import Actor
 from safeguard.contact.models import Incident, IncidentPerson
+from safeguard.crimes.models import Bail, Suspect
+from safeguard.crimes.rules import BailRules
 from safeguard.people import history, markers
 from safeguard.people.markers import MarkerView
 from safeguard.people.models import Location, PersonAddress, PersonPhone
 from safeguard.people.relationships import RESTRICTED_PERSON
 from safeguard.people.service import RESTRICTED_ADDRESS, address_text
+from safeguard.safeguarding import orders as protective_orders
+from safeguard.safeguarding.orders import BreachAlert, InvolvedOrder
 
 INCIDENT_WINDOW = timedelta(days=365)
 
@@ -59,10 +66,23 @@ class GlancePerson:
 
 
 @dataclass(frozen=True)
+class GlanceBail:
+    """Current pre-charge or court bail with conditions, for a person linked to the number."""
+
+    suspect_id: int
+    person: str
+    return_on: date | None
+    conditions: list[tuple[str, str]]  # (label, detail)
+
+
+@dataclass(frozen=True)
 class Glance:
     number: str  # E.164
     number_markers: list[MarkerView]
     people: list[GlancePerson]
+    alerts: list[BreachAlert] = field(default_factory=list)
+    orders: list[InvolvedOrder] = field(default_factory=list)
+    bails: list[GlanceBail] = field(default_factory=list)
 
 
 async def _address(db: AsyncSession, location_id: int | None) -> GlanceAddress:
@@ -119,4 +139,34 @@ async def history_for_number(db: AsyncSession, actor: Actor, number: str, *, now
     # What the handler must see first: a withheld (restricted) person, who may be a victim in a refuge; then
     # those with the most warning markers, then the most recent incidents.
     ranked = sorted(unique.values(), key=lambda p: (-len(p.markers), -len(p.incidents)))
-    return Glance(e164, (await markers.markers_for(db, phone=e164)).active, withheld[:1] + ranked)
+    # Orders and alerts: the people at the number (as RLS lets this reader see them) and their addresses.
+    linked = [p.id for p in ranked if p.id is not None]
+    today = (now or datetime.now(UTC)).date()
+    places = list(dict.fromkeys(await db.scalars(select(PersonAddress.location_id).where(
+        PersonAddress.person_id.in_(linked), (PersonAddress.to_date.is_(None)) | (PersonAddress.to_date >= today)))))
+    alerts = await protective_orders.breach_alerts(db, linked, places, actor=actor, now=now,
+                                                   withheld_linked=bool(withheld))
+    involved = await protective_orders.active_orders_involving(db, linked, actor=actor, now=now)
+    return Glance(e164, (await markers.markers_for(db, phone=e164)).active, withheld[:1] + ranked, alerts, involved,
+                  await _bails(db, actor, ranked, today))
+
+
+async def _bails(db: AsyncSession, actor: Actor, people: list[GlancePerson], today: date) -> list[GlanceBail]:
+    """Current bail with conditions for the people shown: what the control room must know about a bailed suspect."""
+    names = {p.id: p.display_name for p in people if p.id is not None}
+    if not names:
+        return []
+    rules = BailRules.from_settings(None)
+    found: list[GlanceBail] = []
+    for bail, suspect in await db.execute(
+            select(Bail, Suspect).join(Suspect, Suspect.id == Bail.suspect_id)
+            .where(Suspect.person_id.in_(list(names)), Bail.ended_at.is_(None),
+                   (Bail.return_on.is_(None)) | (Bail.return_on >= today))
+            .order_by(Bail.starts_on.desc())):
+        conditions = [(rules.condition_label(str(c.get("kind", ""))), str(c.get("detail", "")))
+                      for c in bail.conditions or [] if isinstance(c, dict)]
+        if not conditions:
+            continue
+        await audit.record_read(db, actor, "bail", bail.id, reason="history at a glance")
+        found.append(GlanceBail(suspect.id, names[suspect.person_id], bail.return_on, conditions))
+    return found
