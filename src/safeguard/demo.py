@@ -64,7 +64,22 @@ def seed_demo(urls: DatabaseUrls, seed: int = 1) -> bool:
     seed_force(urls.admin, size="demo", seed=seed, force_code=DEMO_FORCE_CODE, force_name="Demo Constabulary")
     add_demo_markers(urls.admin)
     add_demo_crimes(urls.admin)
+    add_demo_safeguarding(urls.admin)
     return True
+
+
+def add_demo_safeguarding(admin_url: str) -> None:
+    """DASH assessments, MARAC meetings, support services and referrals, safe contact, protective orders,
+    Clare's Law requests and Victims' Code entitlements, on the demo force's DA victims and suspects. Each
+    seed picks its people from the crimes seeded before it and adds nothing when run again."""
+    from safeguard.risk.demo_seed import seed_demo_risk
+    from safeguard.risk.marac_demo import seed_demo_marac
+    from safeguard.safeguarding.dvds_demo import seed_demo_dvds
+    from safeguard.safeguarding.orders_demo import seed_demo_orders
+    from safeguard.safeguarding.support_demo import seed_demo_support
+
+    for seed in (seed_demo_risk, seed_demo_marac, seed_demo_support, seed_demo_orders, seed_demo_dvds):
+        seed(admin_url)
 
 
 # Warning markers for the demo, set from the seeded history the way an officer would: on people who were
@@ -158,11 +173,15 @@ def demo_summary(admin_url: str) -> str:
                    (SELECT count(*) FROM incident i WHERE i.force_id = f.id),
                    (SELECT count(*) FROM crime c WHERE c.force_id = f.id),
                    (SELECT count(*) FROM suspect s WHERE s.force_id = f.id AND s.status = 'wanted'),
-                   (SELECT count(*) FROM marker m WHERE m.force_id = f.id)
+                   (SELECT count(*) FROM marker m WHERE m.force_id = f.id),
+                   (SELECT count(*) FROM risk_assessment r WHERE r.force_id = f.id),
+                   (SELECT count(*) FROM marac_referral r WHERE r.force_id = f.id),
+                   (SELECT count(*) FROM protective_order o WHERE o.force_id = f.id AND o.status = 'active')
             FROM force f WHERE f.code = %s""", (DEMO_FORCE_CODE,)).fetchone()
-    people, incidents, crimes, wanted, markers = row if row else (0, 0, 0, 0, 0)
+    people, incidents, crimes, wanted, markers, assessments, referrals, orders = row if row else (0,) * 8
     return (f"The demo force holds {people:,} person records, {incidents:,} incidents, {crimes:,} crimes "
-            f"({wanted:,} suspects wanted) and {markers:,} warning markers.")
+            f"({wanted:,} suspects wanted), {markers:,} warning markers, {assessments:,} DASH assessments, "
+            f"{referrals:,} MARAC referrals and {orders:,} active protective orders.")
 
 
 def add_demo_crimes(admin_url: str) -> None:

@@ -110,5 +110,5 @@ async def test_an_investigator_records_a_crime_from_an_incident_and_sees_it(
     await page.get_by_role("navigation", name="Menu").get_by_role("link", name="Crimes").click()
     await expect(page.get_by_test_id("recent-crimes")).to_contain_text("Non-fatal strangulation")
     await page.get_by_test_id("recent-crimes").get_by_role("link").first.click()
-    await page.get_by_test_id("crime-victims").get_by_role("link", name="Carla Benning").click()
+    await page.get_by_test_id("crime-victims").get_by_role("link", name="Carla Benning", exact=True).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Carla Benning")

@@ -48,6 +48,24 @@ async def test_the_control_room_sees_the_order_and_the_breach_alerts(client: htt
     assert 'data-testid="glance-order"' in own.text and 'data-testid="breach-alerts"' not in own.text
 
 
+async def test_telephony_gets_the_same_alerts_and_orders_from_the_api(client: httpx.AsyncClient, db: AsyncSession,
+                                                                      force_a: ForceData) -> None:
+    scene = await order_scene(db, force_a)
+    order = await orders.record_order(db, scene.actor, dapn(scene))
+    await sign_in(client, scene.handler)
+    response = await client.get("/api/v1/people/history", params={"number": "01632 960555"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [a["order_id"] for a in body["alerts"]] == [order.id, order.id]
+    assert all(a["kind"] == "DAPN" and a["subject"] == "Dean Carver" for a in body["alerts"])
+    assert any("barred from contacting Alice Marsh" in a["message"] for a in body["alerts"])
+    [active] = body["active_orders"]
+    assert active["id"] == order.id and active["reference"] == order.reference and active["no_contact"] is True
+    assert active["subject"]["display_name"] == "Dean Carver"
+    assert [p["display_name"] for p in active["protected"]] == ["Alice Marsh"]
+    assert active["exclusion_zones"] == [{"address": "8 Tanner Street, Northfield, ZZ3 8TS", "radius_m": 100}]
+
+
 async def test_an_ended_or_expired_order_raises_no_alert(db: AsyncSession, force_a: ForceData) -> None:
     scene = await order_scene(db, force_a)
     order = await orders.record_order(db, scene.actor, dapn(scene))

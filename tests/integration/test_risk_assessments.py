@@ -442,7 +442,7 @@ async def test_the_person_timeline_shows_safeguarding_records(db: AsyncSession, 
                                   received_at=NOW - timedelta(minutes=5), due_by=NOW + timedelta(days=28),
                                   created_by="pc", history=[])])
     await db.flush()
-    victim = {e.kind: e for e in await timeline(db, scene.victim.id)}
+    victim = {e.kind: e for e in await timeline(db, scene.victim.id, disclosures=True)}
     assert {"incident", "risk assessment", "marac referral", "protective order", "support referral",
             "clare's law request"} <= set(victim)
     assert victim["risk assessment"].href == f"/risk-assessments/{saved.id}"
@@ -452,6 +452,9 @@ async def test_the_person_timeline_shows_safeguarding_records(db: AsyncSession, 
     assert victim["protective order"].role == "protected" and "DVPN" in victim["protective order"].summary
     assert victim["support referral"].reference == "Northfield IDVA service"
     assert victim["clare's law request"].role == "person at risk"
-    suspect = {e.kind: e for e in await timeline(db, scene.suspect.id)}
+    suspect = {e.kind: e for e in await timeline(db, scene.suspect.id, disclosures=True)}
     assert suspect["protective order"].role == "subject" and suspect["clare's law request"].role == "subject"
+    # Without disclosures:read, that a Clare's Law request exists is not shown at all.
+    assert "clare's law request" not in {e.kind for e in await timeline(db, scene.suspect.id)}
+    assert victim["support referral"].href == f"/support-referrals/{victim['support referral'].record_id}"
     assert "risk assessment" not in suspect

@@ -108,7 +108,7 @@ async def crime_page(request: Request, crime_id: CrimeId, db: DbSession, actor: 
         "crime": crime, "title": f"Crime {crime.reference}", "uk_time": service.uk_time,
         "harm_sources": catalogue.HARM_SOURCE_LABELS, "harm_caveat": catalogue.HARM_CAVEAT,
         "charges": await charges.charges_for_crime(db, crime_id), "can_write": actor.can(P.CRIME_WRITE),
-        "method_labels": charges.METHOD_LABELS})
+        "method_labels": charges.METHOD_LABELS, "can_victims_code": actor.can(P.SAFEGUARDING_READ)})
 
 
 # -- helpers --------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit import service as audit
 from safeguard.auth.actor import Actor
+from safeguard.auth.permissions import P
 from safeguard.imports.csvfiles import csv_text
 from safeguard.people import history, markers, relationships, service
 from safeguard.people.search import SearchResult
@@ -38,7 +39,7 @@ async def person_record(db: AsyncSession, actor: Actor, person_id: int) -> str:
         who = connected.display_name if connected.withheld else \
             f"{connected.display_name} (person {connected.person_id}, born {connected.date_of_birth or 'not known'})"
         rows.append(["connected person", connected.kind_label, who, connected.since or "", "", ""])
-    for entry in await history.timeline(db, person_id):
+    for entry in await history.timeline(db, person_id, disclosures=actor.can(P.DISCLOSURE_READ)):
         rows.append(["timeline", f"{entry.kind} {entry.reference}",
                      f"{entry.role or ''}{' (DA)' if entry.da else ''} {entry.summary}".strip(),
                      entry.when.strftime("%Y-%m-%d %H:%M"), "", ""])

@@ -61,7 +61,7 @@ RECORD_PAGES: dict[str, str | None] = {
     "risk assessment": "/risk-assessments/{id}",
     "marac referral": "/marac/referrals/{id}",
     "protective order": "/orders/{id}",
-    "support referral": None,
+    "support referral": "/support-referrals/{id}",
     "clare's law request": "/disclosures/{id}",
 }
 ORDER_KIND_LABELS = {"dapn": "DAPN", "dapo": "DAPO", "dvpn": "DVPN", "dvpo": "DVPO",
@@ -120,8 +120,9 @@ async def rules_for(db: AsyncSession, force_id: int) -> FlagRules:
     return FlagRules.from_settings(await db.scalar(select(Force.settings).where(Force.id == force_id)))
 
 
-async def timeline(db: AsyncSession, person_id: int) -> list[TimelineEntry]:
-    """Everything involving the person, newest first. Other record types join as their domains arrive."""
+async def timeline(db: AsyncSession, person_id: int, *, disclosures: bool = False) -> list[TimelineEntry]:
+    """Everything involving the person, newest first. Clare's Law requests are listed only when `disclosures`
+    is set (the reader holds `disclosures:read`): that a request was made about someone is itself sensitive."""
     entries: list[TimelineEntry] = []
     incidents = await db.execute(
         select(Incident, IncidentPerson.role).join(IncidentPerson, IncidentPerson.incident_id == Incident.id)
@@ -138,7 +139,7 @@ async def timeline(db: AsyncSession, person_id: int) -> list[TimelineEntry]:
             entries.append(TimelineEntry(contact.received_at, "contact", f"{contact.channel} contact", None,
                                          contact.da_flag, contact.note or "", contact.id))
     entries += await _crimes(db, person_id)
-    entries += await _safeguarding(db, person_id)
+    entries += await _safeguarding(db, person_id, disclosures=disclosures)
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
 
@@ -152,7 +153,7 @@ def _words(code: str) -> str:
     return code.replace("-", " ")
 
 
-async def _safeguarding(db: AsyncSession, person_id: int) -> list[TimelineEntry]:
+async def _safeguarding(db: AsyncSession, person_id: int, *, disclosures: bool) -> list[TimelineEntry]:
     """Risk assessments, MARAC referrals, protective orders (as subject or protected person), support referrals
     and Clare's Law requests about the person. Row-level security shows only those whose people are visible."""
     entries: list[TimelineEntry] = []
@@ -183,6 +184,8 @@ async def _safeguarding(db: AsyncSession, person_id: int) -> list[TimelineEntry]
         entries.append(TimelineEntry(referral.made_at, "support referral", service_name, "victim", True,
                                      f"Referral {_words(referral.status)}", referral.id,
                                      _page("support referral", referral.id)))
+    if not disclosures:
+        return entries
     for d in await db.scalars(select(DisclosureRequest).where(
             (DisclosureRequest.person_at_risk_id == person_id) | (DisclosureRequest.subject_id == person_id))):
         role = "person at risk" if d.person_at_risk_id == person_id else "subject"

@@ -6,7 +6,7 @@ Registered before `/people/{person_id}`, which would otherwise claim `/people/hi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -50,10 +50,53 @@ class GlancePersonOut(BaseModel):
     incidents: list[GlanceIncidentOut] = Field(description="Incidents in the last 12 months, newest first")
 
 
+class BreachAlertOut(BaseModel):
+    order_id: int
+    reference: str
+    kind: str = Field(description="The order's short label: DAPN, DVPO, Non-molestation order, ...")
+    subject: str
+    message: str
+
+
+class PartyOut(BaseModel):
+    person_id: int | None = Field(description="null when the person is restricted and withheld")
+    display_name: str
+
+
+class ZoneOut(BaseModel):
+    address: str = Field(description="'Restricted address' when withheld")
+    radius_m: int | None
+
+
+class ActiveOrderOut(BaseModel):
+    id: int
+    reference: str
+    kind: str
+    label: str
+    subject: PartyOut
+    protected: list[PartyOut]
+    no_contact: bool
+    conditions: str | None
+    exclusion_zones: list[ZoneOut]
+    starts_at: datetime
+    expires_at: datetime | None
+    breaches: int
+
+
+class BailOut(BaseModel):
+    suspect_id: int
+    person: str
+    return_on: date | None
+    conditions: list[str]
+
+
 class GlanceOut(BaseModel):
     number: str = Field(description="The number in E.164")
+    alerts: list[BreachAlertOut] = Field(description="Possible breaches of active orders, shown first")
     number_markers: list[MarkerOut]
     people: list[GlancePersonOut]
+    active_orders: list[ActiveOrderOut]
+    bail: list[BailOut]
 
     @classmethod
     def from_glance(cls, found: glance.Glance) -> GlanceOut:
@@ -67,7 +110,18 @@ class GlanceOut(BaseModel):
                             addresses=[GlanceAddressOut(address=a.text, markers=[marker(m) for m in a.markers])
                                        for a in p.addresses],
                             incidents=[GlanceIncidentOut(**vars(i)) for i in p.incidents])
-            for p in found.people])
+            for p in found.people],
+            alerts=[BreachAlertOut(order_id=a.order_id, reference=a.reference, kind=a.short_label,
+                                   subject=a.subject, message=a.message) for a in found.alerts],
+            active_orders=[ActiveOrderOut(
+                id=o.id, reference=o.reference, kind=o.kind, label=o.short_label,
+                subject=PartyOut(person_id=o.subject.person_id, display_name=o.subject.display_name),
+                protected=[PartyOut(person_id=p.person_id, display_name=p.display_name) for p in o.protected],
+                no_contact=o.no_contact, conditions=o.conditions,
+                exclusion_zones=[ZoneOut(address=z.address, radius_m=z.radius_m) for z in o.zones],
+                starts_at=o.starts_at, expires_at=o.expires_at, breaches=o.breaches) for o in found.orders],
+            bail=[BailOut(suspect_id=b.suspect_id, person=b.person, return_on=b.return_on,
+                          conditions=[f"{label}: {detail}" for label, detail in b.conditions]) for b in found.bails])
 Reader = Annotated[Actor, Depends(Requires(P.PERSON_READ))]
 Number = Annotated[str, Query(max_length=40)]
 

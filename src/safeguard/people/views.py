@@ -66,7 +66,7 @@ async def _page(request: Request, db: DbSession, actor: Actor, person_id: int, *
         raise HTTPException(404, NOT_FOUND) from None
     record = await db.get(Person, person_id)
     assert record is not None
-    entries = await history.timeline(db, person_id)
+    entries = await history.timeline(db, person_id, disclosures=actor.can(P.DISCLOSURE_READ))
     person_flags = await history.flags(db, record, await history.rules_for(db, actor.force_id))
     viewings = await who_viewed(db, "person", person_id) if actor.can(P.AUDIT_READ) else None
     today = markers.today()

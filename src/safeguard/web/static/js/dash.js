@@ -70,6 +70,8 @@ async function update() {
   }
   if (mine !== sequence) return; // a later change has already asked
   const result = await response.json().catch(() => ({}));
+  // Reading the body yields too: a later answer may have arrived meanwhile, and must not be overwritten.
+  if (mine !== sequence) return;
   if (response.status === 422 && Array.isArray(result.errors)) {
     setText("[data-problem]", result.errors.map((e) => e.message).join(". "));
     return;
