@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit.models import AuditEvent
 from safeguard.db.session import set_force_context
-from safeguard.people.models import Person
+from safeguard.people.models import Person, PersonPhone
 from safeguard.people.service import restrict
 from safeguard.safeguarding.models import SafeContact
 from safeguard.safeguarding.safe_contact import SafeContactInput, safe_contact_problems, to_e164
@@ -123,6 +123,36 @@ async def test_a_restricted_persons_safe_contact_is_withheld(client: httpx.Async
     client.cookies.clear()
     await sign_in(client, other.staff)
     assert (await client.get(f"/people/{scene.victim.id}/safe-contact")).status_code == 404
+
+
+async def test_the_caller_history_shows_a_victims_safe_contact(client: httpx.AsyncClient, db: AsyncSession,
+                                                               force_a: ForceData) -> None:
+    """A handler calling back the number of a victim sees how to contact them safely, on the page and in the API."""
+    scene = await support_scene(db, force_a)
+    db.add_all([PersonPhone(force_id=force_a.id, person_id=scene.victim.id, number_e164="+441632960777"),
+                SafeContact(force_id=force_a.id, person_id=scene.victim.id, safe_number="+447700900123",
+                            safe_times="Weekdays 10:00 to 12:00", no_voicemail=True,
+                            updated_at=scene.victim.created_at, updated_by="keeper")])
+    await db.flush()
+    handler = await make_user(db, force_a, "call_handler")
+    await sign_in(client, handler)
+    page = await client.get("/people/history", params={"number": "01632 960777"})
+    assert page.status_code == 200
+    card = page.text[page.text.index('data-testid="glance-person"'):]
+    assert card.index("Do not leave voicemail") < card.index("Markers")
+    assert "07700 900123" in card and "Weekdays 10:00 to 12:00" in card
+    api = await client.get("/api/v1/people/history", params={"number": "01632 960777"})
+    [person] = [p for p in api.json()["people"] if p["id"] == scene.victim.id]
+    assert person["safe_contact"] == {"safe_number": "07700 900123", "safe_times": "Weekdays 10:00 to 12:00",
+                                      "warnings": ["Do not leave voicemail"], "third_party": None}
+    # Someone with nothing recorded carries no safe contact.
+    flatmate = Person(force_id=force_a.id, forename="Owen", surname="Tregear")
+    db.add(flatmate)
+    await db.flush()
+    db.add(PersonPhone(force_id=force_a.id, person_id=flatmate.id, number_e164="+441632960777"))
+    await db.flush()
+    api = await client.get("/api/v1/people/history", params={"number": "01632 960777"})
+    assert {p["id"]: p["safe_contact"] for p in api.json()["people"]}[flatmate.id] is None
 
 
 @given(st.text(max_size=20))

@@ -29,6 +29,7 @@ from safeguard.people.relationships import RESTRICTED_PERSON
 from safeguard.people.service import RESTRICTED_ADDRESS, address_text
 from safeguard.safeguarding import orders as protective_orders
 from safeguard.safeguarding.orders import BreachAlert, InvolvedOrder
+from safeguard.safeguarding.safe_contact import SafeContactView, safe_contact_for
 
 INCIDENT_WINDOW = timedelta(days=365)
 
@@ -59,6 +60,8 @@ class GlancePerson:
     markers: list[MarkerView] = field(default_factory=list)
     addresses: list[GlanceAddress] = field(default_factory=list)
     incidents: list[GlanceIncident] = field(default_factory=list)
+    # How to contact the person safely, when recorded: a handler calling back must see it first.
+    safe_contact: SafeContactView | None = None
 
     @property
     def withheld(self) -> bool:
@@ -116,7 +119,8 @@ async def _person(db: AsyncSession, actor: Actor, person_id: int, since: datetim
                                 address_text(location) if incident.location_id is not None else "Not recorded")
                  for incident, role, location in rows]
     return GlancePerson(person.id, person.display_name, person.date_of_birth,
-                        (await markers.markers_for(db, person_id=person.id)).active, addresses, incidents)
+                        (await markers.markers_for(db, person_id=person.id)).active, addresses, incidents,
+                        await safe_contact_for(db, person.id))
 
 
 async def history_for_number(db: AsyncSession, actor: Actor, number: str, *, now: datetime | None = None

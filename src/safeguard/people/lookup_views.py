@@ -19,6 +19,7 @@ from safeguard.people import exports, glance, service
 from safeguard.people.markers import MarkerRefused, MarkerView
 from safeguard.people.schemas import MarkerOut
 from safeguard.people.search import search_people
+from safeguard.safeguarding.safe_contact import SafeContactView
 from safeguard.web.deps import DbSession, Requires
 from safeguard.web.downloads import csv_attachment
 from safeguard.web.templating import render
@@ -40,6 +41,13 @@ class GlanceAddressOut(BaseModel):
     markers: list[MarkerOut]
 
 
+class GlanceSafeContactOut(BaseModel):
+    safe_number: str | None = Field(description="The number to use, as dialled in the UK")
+    safe_times: str | None
+    warnings: list[str] = Field(description="The don'ts: no voicemail, no texts, only through the third party...")
+    third_party: str | None = Field(description="Name, relationship and number of the third party to go through")
+
+
 class GlancePersonOut(BaseModel):
     id: int | None = Field(description="None when the person is restricted and withheld from you")
     display_name: str = Field(description='"Restricted person" when withheld')
@@ -48,6 +56,7 @@ class GlancePersonOut(BaseModel):
     markers: list[MarkerOut]
     addresses: list[GlanceAddressOut]
     incidents: list[GlanceIncidentOut] = Field(description="Incidents in the last 12 months, newest first")
+    safe_contact: GlanceSafeContactOut | None = Field(description="How to contact the person safely, if recorded")
 
 
 class BreachAlertOut(BaseModel):
@@ -109,7 +118,8 @@ class GlanceOut(BaseModel):
                             withheld=p.withheld, markers=[marker(m) for m in p.markers],
                             addresses=[GlanceAddressOut(address=a.text, markers=[marker(m) for m in a.markers])
                                        for a in p.addresses],
-                            incidents=[GlanceIncidentOut(**vars(i)) for i in p.incidents])
+                            incidents=[GlanceIncidentOut(**vars(i)) for i in p.incidents],
+                            safe_contact=_safe_contact(p.safe_contact))
             for p in found.people],
             alerts=[BreachAlertOut(order_id=a.order_id, reference=a.reference, kind=a.short_label,
                                    subject=a.subject, message=a.message) for a in found.alerts],
@@ -122,6 +132,19 @@ class GlanceOut(BaseModel):
                 starts_at=o.starts_at, expires_at=o.expires_at, breaches=o.breaches) for o in found.orders],
             bail=[BailOut(suspect_id=b.suspect_id, person=b.person, return_on=b.return_on,
                           conditions=[f"{label}: {detail}" for label, detail in b.conditions]) for b in found.bails])
+
+
+def _safe_contact(view: SafeContactView | None) -> GlanceSafeContactOut | None:
+    if view is None:
+        return None
+    third = None
+    if view.third_party_name:
+        third = view.third_party_name + (f" ({view.third_party_relationship})" if view.third_party_relationship
+                                         else "") + (f", {view.third_party_number}" if view.third_party_number else "")
+    return GlanceSafeContactOut(safe_number=view.safe_number, safe_times=view.safe_times, warnings=view.warnings,
+                                third_party=third)
+
+
 Reader = Annotated[Actor, Depends(Requires(P.PERSON_READ))]
 Number = Annotated[str, Query(max_length=40)]
 
