@@ -190,6 +190,12 @@ def create_app(settings: Settings | None = None,
     from safeguard.audit.views import router as audit_views
     from safeguard.auth.api import router as auth_api
     from safeguard.auth.views import router as auth_views
+    from safeguard.contact.aml_api import router as aml_api
+    from safeguard.contact.api import router as contacts_api
+    from safeguard.contact.board_views import router as board_views
+    from safeguard.contact.grading_views import router as grading_views
+    from safeguard.contact.specialist_views import router as specialist_views
+    from safeguard.contact.views import router as contact_views
     from safeguard.crimes.api import router as crimes_api
     from safeguard.crimes.charge_api import router as charge_api
     from safeguard.crimes.charge_views import router as charge_views
@@ -204,6 +210,7 @@ def create_app(settings: Settings | None = None,
     from safeguard.people.duplicate_views import router as duplicate_views
     from safeguard.people.lookup_views import router as lookup_views
     from safeguard.people.views import router as people_views
+    from safeguard.public.views import router as public_views
     from safeguard.risk.api import router as risk_api
     from safeguard.risk.marac_api import router as marac_api
     from safeguard.risk.marac_views import router as marac_views
@@ -224,7 +231,8 @@ def create_app(settings: Settings | None = None,
                    people_api, suspect_views, custody_views, charge_views, result_views, crimes_views, suspect_api,
                    custody_api, charge_api, result_api, crimes_api, risk_api, risk_views, marac_views, marac_api,
                    support_views, support_api, order_views, order_api, disclosure_views, disclosure_api,
-                   victims_views, victims_api):
+                   victims_views, victims_api, public_views, board_views, specialist_views, grading_views,
+                   contact_views, contacts_api, aml_api):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 

@@ -2,7 +2,15 @@
 
 from safeguard.audit.models import AuditChainHead, AuditEvent
 from safeguard.auth.models import ApiToken, Team, User, UserSession
-from safeguard.contact.models import Contact, Incident, IncidentPerson
+from safeguard.contact.models import (
+    AmlFix,
+    AmlQuarantine,
+    Contact,
+    ContactGrade,
+    Incident,
+    IncidentPerson,
+    SpecialistAdvice,
+)
 from safeguard.crimes.models import (
     Arrest,
     ArrestOffence,
@@ -50,6 +58,8 @@ from safeguard.safeguarding.models import (
 metadata = Base.metadata
 
 __all__ = [
+    "AmlFix",
+    "AmlQuarantine",
     "ApiToken",
     "Area",
     "Arrest",
@@ -61,6 +71,7 @@ __all__ = [
     "Charge",
     "ChargeOffence",
     "Contact",
+    "ContactGrade",
     "Crime",
     "CrimeOffence",
     "CrimePerson",
@@ -94,6 +105,7 @@ __all__ = [
     "RiskAssessment",
     "SafeContact",
     "SourceRecord",
+    "SpecialistAdvice",
     "SupportReferral",
     "SupportService",
     "Suspect",

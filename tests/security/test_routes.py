@@ -25,7 +25,7 @@ from safeguard.auth.actor import Actor
 from safeguard.auth.models import ApiToken
 from safeguard.auth.permissions import ROLES, TOKEN_SCOPES, P
 from safeguard.auth.tokens import create_token
-from safeguard.contact.models import Incident
+from safeguard.contact.models import Contact, Incident
 from safeguard.crimes.models import Arrest, Crime, Suspect
 from safeguard.db.session import set_force_context
 from safeguard.people.models import DuplicateCandidate, Person, PersonMerge
@@ -288,6 +288,11 @@ async def test_every_page_as_every_role(role: str, client: httpx.AsyncClient, db
     samples: dict[str, object] = {"person_id": person.id, "candidate_id": pair.id, "merge_id": merge.id,
                                   "crime_id": crime.id, "suspect_id": suspect.id, "arrest_id": arrest.id}
     samples.update(await _safeguarding_samples(db, force_a, person, other, incident, crime))
+    contact = Contact(force_id=force_a.id, channel="999", received_at=func.now(), caller_number="+447700900123",
+                      da_flag=True)
+    db.add(contact)
+    await db.flush()
+    samples["contact_id"] = contact.id
     staff = await make_user(db, force_a, role)
     assert (await sign_in(client, staff)).status_code == 303
     pages = _page_routes(_app())

@@ -89,7 +89,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                  "created_at"),
     "incident_person": ("id", "force_id", "incident_id", "person_id", "role"),
     "contact": ("id", "force_id", "channel", "caller_number", "received_at", "pressed_55", "note", "incident_id",
-                "da_flag", "grade", "created_at"),
+                "da_flag", "grade", "created_at", "status", "closed_at", "graded_at"),
 }
 
 
@@ -133,9 +133,11 @@ FAMILY = ("child", "parent", "sibling", "other")  # the perpetrator is the victi
 FAMILY_WEIGHTS = (0.55, 0.15, 0.22, 0.08)
 CHANNELS = (("999", 0.52), ("101", 0.26), ("online", 0.09), ("in-person", 0.07), ("999-silent", 0.06))
 FOLLOW_UP_CHANNELS = (("999", 0.55), ("101", 0.40), ("999-silent", 0.05))
-GRADES = {"999": (("P1", 0.6), ("P2", 0.35), ("P3", 0.05)), "999-silent": (("P1", 0.85), ("P2", 0.15)),
-          "101": (("P2", 0.35), ("P3", 0.45), ("P4", 0.20)), "online": (("P3", 0.6), ("P4", 0.4)),
-          "in-person": (("P2", 0.3), ("P3", 0.5), ("P4", 0.2))}
+GRADES = {"999": (("emergency", 0.6), ("priority", 0.35), ("scheduled", 0.05)),
+          "999-silent": (("emergency", 0.85), ("priority", 0.15)),
+          "101": (("priority", 0.35), ("scheduled", 0.45), ("resolution", 0.20)),
+          "online": (("scheduled", 0.6), ("resolution", 0.4)),
+          "in-person": (("priority", 0.3), ("scheduled", 0.5), ("resolution", 0.2))}
 _ANY_DA = ("Verbal argument, caller frightened", "Threats to kill made", "Criminal damage to property",
            "Concern for welfare", "Harassment by phone and social media", "Threats made while intoxicated",
            "Damage to victim's phone", "Assault, injuries to face")
@@ -857,8 +859,10 @@ class ForceGenerator:
                     note = None
                 received = when - timedelta(minutes=randrange(1, 45), seconds=randrange(60))
                 flagged = da if random_() < 0.95 else not da
+                # Past contacts: graded within minutes and closed once the incident was dealt with.
                 contacts.append((next(contact_id), force_id, channel, number, received, pressed_55, note, iid,
-                                 flagged, grades[channel].pick(rng), received))
+                                 flagged, grades[channel].pick(rng), received, "closed", when + timedelta(hours=2),
+                                 received + timedelta(minutes=2)))
             if len(incidents) >= self.batch:
                 self.work_done += len(incidents)
                 yield Batch("incident", incidents)
