@@ -6,17 +6,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import psycopg
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.tokens import create_token
 from safeguard.contact.aml import render_sms_v1, render_sms_v2
+from safeguard.contact.aml_demo import seed_demo_aml
 from safeguard.contact.aml_service import MAX_MESSAGE_BYTES, attach_held_fixes
 from safeguard.contact.models import AmlFix, AmlQuarantine, Contact
+from safeguard.db.engine import make_engine, psycopg_dsn
 from safeguard.db.session import set_force_context
 from safeguard.force.models import Force
-from tests.conftest import ForceData, make_user, sign_in
+from tests.conftest import DatabaseUnderTest, ForceData, make_force, make_user, sign_in
 
 NUMBER = "+447700900123"
 IMEI = "353472104343540"
@@ -278,3 +281,22 @@ async def test_the_quarantine_page_lists_reasons_with_the_raw_text_escaped(
     await set_force_context(db, force_a.id)
     actions = set((await db.scalars(select(AuditEvent.action).where(AuditEvent.force_id == force_a.id))).all())
     assert "aml_quarantine.list" in actions
+
+
+async def test_the_demo_seed_adds_fixes_and_quarantine_once(fresh_db: DatabaseUnderTest) -> None:
+    engine = make_engine(fresh_db.app_url)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as s, s.begin():
+            force = await make_force(s, "DEMO", "Demo Constabulary")
+            await _contact(s, force, _now() - 2 * M)
+    finally:
+        await engine.dispose()
+    seed_demo_aml(fresh_db.admin_url)
+    seed_demo_aml(fresh_db.admin_url)  # idempotent
+    async with await psycopg.AsyncConnection.connect(psycopg_dsn(fresh_db.admin_url)) as conn:
+        fixes = await (await conn.execute(
+            "SELECT contact_id IS NOT NULL, has_fix, method FROM aml_fix ORDER BY fixed_at")).fetchall()
+        quarantined = await (await conn.execute("SELECT transport FROM aml_quarantine ORDER BY id")).fetchall()
+    assert sorted(fixes) == sorted([(True, True, "wifi"), (True, True, "gnss"), (False, True, "gnss"),
+                                    (False, False, "none")])
+    assert quarantined == [("sms",), ("https",)]
