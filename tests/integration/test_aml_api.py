@@ -139,6 +139,21 @@ async def test_https_form_is_stored_with_units_normalised(client: httpx.AsyncCli
     assert abs((fix.confidence_pct or 0) - 68.27) < 1e-6
 
 
+async def test_https_odd_optional_fields_are_tolerated(client: httpx.AsyncClient, db: AsyncSession,
+                                                       force_a: ForceData) -> None:
+    auth = await _auth(db, force_a)
+    response = await client.post("/api/v1/aml", headers=auth, data={
+        "v": "1234567890\x00", "emergency_number": "99999999999999", "time": str(int(_now().timestamp() * 1000)),
+        "device_imei": IMEI, "device_number": "x" * 300, "location_floor": "mezzanine", "location_source": "??",
+        "location_altitude": "high"})
+    assert response.status_code == 201, response.text
+    assert response.json()["outcome"] == "held"
+    assert "no number came with it" in response.json()["detail"]
+    [fix] = await _fixes(db, force_a)
+    assert (fix.version, fix.emergency_number, fix.msisdn, fix.method, fix.has_fix) == ("12345", None, None, "none",
+                                                                                       False)
+
+
 async def test_a_no_fix_message_is_stored_without_a_position(client: httpx.AsyncClient, db: AsyncSession,
                                                             force_a: ForceData) -> None:
     auth = await _auth(db, force_a)

@@ -173,7 +173,7 @@ def test_https_without_a_position_is_valid_without_a_fix() -> None:
 
 # -- Properties ----------------------------------------------------------------------------------------
 
-imeis = st.from_regex(r"\d{15}", fullmatch=True)
+imeis = st.from_regex(r"[0-9]{15}", fullmatch=True)
 times = st.datetimes(min_value=datetime(2015, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)) \
     .map(lambda d: d.replace(microsecond=0))
 latitudes = st.integers(-9_000_000, 9_000_000).map(lambda n: n / 100_000)
@@ -250,3 +250,21 @@ def test_https_confidence_fraction_becomes_percent_and_milliseconds_are_kept(mil
     assert m.fixed_at == datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=millis)
     assert m.confidence_pct == pytest.approx(fraction * 100)
     assert 0 <= (m.confidence_pct or 0) <= 100
+
+
+def test_only_ascii_digits_count() -> None:
+    with pytest.raises(AmlError, match="is not an IMEI"):
+        parse_https({"device_imei": "٣٥٣٤٧٢١٠٤٣٤٣٥٤٠", "time": "1438101600123"})
+
+
+@given(st.integers(978_307_200, 4_070_908_800), imeis)  # 2001-01-01 to 2099-01-01 in seconds
+def test_https_seconds_are_never_taken_for_milliseconds(seconds: int, imei: str) -> None:
+    with pytest.raises(AmlError, match=r"\(it looks like seconds\)"):
+        parse_https({"time": str(seconds), "device_imei": imei})
+
+
+@given(st.integers(0, 100), times, imeis)
+def test_sms_confidence_is_a_percentage_as_given(lc: int, when: datetime, imei: str) -> None:
+    text = render_sms_v1(latitude=52.5, longitude=-1.9, radius_m=10, fixed_at=when, confidence_pct=lc,
+                         method="cell", imei=imei)
+    assert parse_sms(text).confidence_pct == float(lc)

@@ -45,13 +45,13 @@ DEFAULT_LENGTH_TOLERANCE = 2
 _EARLIEST_MS = int(EARLIEST.timestamp()) * 1000
 _LATEST_MS = int(LATEST.timestamp()) * 1000
 
-_DECIMAL = re.compile(r"[+-]?\d{1,3}(?:\.\d{1,12})?")
-_NUMBER = re.compile(r"\d{1,7}(?:\.\d{1,6})?")
-_SIGNED_NUMBER = re.compile(r"[+-]?\d{1,7}(?:\.\d{1,6})?")
-_DIGITS = re.compile(r"\d+")
-_IMEI = re.compile(r"\d{14,16}")
-_TOP = re.compile(r"\d{14}")
-_LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
+_DECIMAL = re.compile(r"[+-]?\d{1,3}(?:\.\d{1,12})?", re.ASCII)
+_NUMBER = re.compile(r"\d{1,7}(?:\.\d{1,6})?", re.ASCII)
+_SIGNED_NUMBER = re.compile(r"[+-]?\d{1,7}(?:\.\d{1,6})?", re.ASCII)
+_DIGITS = re.compile(r"\d+", re.ASCII)
+_IMEI = re.compile(r"\d{14,16}", re.ASCII)
+_TOP = re.compile(r"\d{14}", re.ASCII)
+_LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*", re.ASCII)
 
 
 class AmlError(ValueError):
@@ -232,12 +232,12 @@ def parse_https(fields: Mapping[str, str]) -> AmlMessage:
     has_fix = latitude is not None and longitude is not None and not (latitude == 0.0 and longitude == 0.0)
     number = get("emergency_number")
     return AmlMessage(
-        transport="https", version=_clip(get("v") or "1", 5), has_fix=has_fix,
+        transport="https", version=_clip(get("v") or "1")[:5], has_fix=has_fix,
         latitude=latitude if has_fix else None, longitude=longitude if has_fix else None,
         radius_m=radius if has_fix else None, confidence_pct=confidence if has_fix else None,
         method=method if has_fix else "none", fixed_at=fixed_at, imei=imei,
         imsi=get("device_imsi"), mcc=get("cell_network_mcc"), mnc=get("cell_network_mnc"),
-        emergency_number=number[:10] if number and number.isdigit() else None,
+        emergency_number=number if number and _DIGITS.fullmatch(number) and len(number) <= 10 else None,
         call_started_at=call_started, device_number=get("device_number"),
         languages=tuple(t for t in (get("device_languages") or "").split(",") if _LANGUAGE.fullmatch(t.strip())))
 
