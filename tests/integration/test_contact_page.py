@@ -233,3 +233,12 @@ async def test_a_da_specialist_reads_but_cannot_create(client: httpx.AsyncClient
     body = (await client.get("/contacts")).text
     assert 'href="/contacts/new"' not in body
     assert (await client.get("/contacts/new")).status_code == 403
+
+
+async def test_a_contact_with_an_unusable_old_number_still_opens(client: httpx.AsyncClient, db: AsyncSession,
+                                                                 force_a: ForceData) -> None:
+    contact = await _contact(db, force_a, number="withheld", channel="999", pressed_55=False)
+    handler = await make_user(db, force_a, "call_handler")
+    await sign_in(client, handler)
+    page = await client.get(f"/contacts/{contact.id}")
+    assert page.status_code == 200 and 'data-testid="no-history"' in page.text

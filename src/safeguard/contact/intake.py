@@ -333,8 +333,12 @@ async def read_contact(db: AsyncSession, actor: Actor, contact_id: int, *, now: 
     if contact.location_id is not None:
         place = await db.get(Location, contact.location_id)
         address = address_text(place)
-    found = await glance.history_for_number(db, actor, contact.caller_number, now=now) \
-        if contact.caller_number else None
+    found = None
+    if contact.caller_number:
+        try:
+            found = await glance.history_for_number(db, actor, contact.caller_number, now=now)
+        except markers.MarkerRefused:  # a number recorded before intake checked numbers: no history by number
+            found = None
     view = ContactView(contact, location, address, found)
     view.nearby = await _nearby_incidents(db, actor, contact, location, now)
     view.wanted = await _wanted_suspects(db, actor, contact, found)
