@@ -140,7 +140,7 @@ async def test_advice_is_stored_in_order_and_listed(client: httpx.AsyncClient, d
     first = await client.post(f"{url}/advice", data={
         "advice": "Call her on the safe number only, weekdays 10 to 2.\nNo voicemail.",
         "referral_note": "IDVA referral suggested", "csrf_token": csrf_from(page.text)})
-    assert first.status_code == 303 and first.headers["location"] == f"{url}#advice"
+    assert first.status_code == 303 and first.headers["location"] == f"{url}#advice-given"
     second = await client.post(f"{url}/advice", data={"advice": "Children: check with the school (Encompass).",
                                                       "csrf_token": csrf_from(page.text)})
     assert second.status_code == 303
@@ -227,7 +227,7 @@ async def test_a_restricted_victim_is_withheld(client: httpx.AsyncClient, db: As
     for hidden in ("Carla", "Benning", "07700 900111", "Weekdays 10:00", "MR-2026-SPEC1", "PO-2026-SPEC1",
                    "Orchard Close", f"/people/{scene.victim.id}"):
         assert hidden not in body, hidden
-    assert body.index("Restricted person") < body.index('id="advice"')
+    assert body.index("Restricted person") < body.index('id="advice-given"')
 
 
 async def test_each_read_is_audited(client: httpx.AsyncClient, db: AsyncSession, force_a: ForceData) -> None:

@@ -63,6 +63,6 @@ async def give_advice(request: Request, contact_id: ContactId, db: DbSession, ac
         return await _contact_page(request, db, actor, contact_id,
                                    values={"advice": advice, "referral_note": referral_note},
                                    errors=refused.errors, status_code=400)
-    response = RedirectResponse(f"/specialist/contacts/{contact_id}#advice", status_code=303)
+    response = RedirectResponse(f"/specialist/contacts/{contact_id}#advice-given", status_code=303)
     flash(request, response, "Advice recorded. The handler and the attending officers see it on the call.")
     return response
