@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,9 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguard.audit.models import AuditEvent
 from safeguard.contact import specialist
 from safeguard.contact.models import Contact, SpecialistAdvice
+from safeguard.contact.specialist_demo import seed_demo_specialist
+from safeguard.db.engine import make_engine, psycopg_dsn
 from safeguard.db.session import set_force_context
+from safeguard.demo import DEMO_FORCE_CODE
 from safeguard.people.service import restrict
-from tests.conftest import ForceData, Staff, csrf_from, make_user, sign_in
+from tests.conftest import DatabaseUnderTest, ForceData, Staff, csrf_from, make_force, make_user, sign_in
 from tests.integration.crime_scene import actor_for
 from tests.integration.specialist_scene import PLANTED, specialist_scene
 
@@ -268,3 +272,28 @@ def test_the_force_chooses_the_review_window_and_the_markers(settings: dict[str,
                                                             kinds: tuple[str, ...]) -> None:
     rules = specialist.SpecialistRules.from_settings(settings)
     assert rules.review_window == timedelta(hours=hours) and rules.marker_kinds == kinds
+
+
+async def test_the_demo_advice_is_seeded_once_on_the_latest_da_call(fresh_db: DatabaseUnderTest) -> None:
+    engine = make_engine(fresh_db.app_url)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as s, s.begin():
+            force = await make_force(s, DEMO_FORCE_CODE, "Demo Constabulary")
+            other = await make_force(s, "OTHER", "Other Police")
+            await set_force_context(s, force.id)
+            closed_newer = _contact(force, 1, status="closed")
+            open_older = _contact(force, 20)
+            not_da = _contact(force, 0.5, da_flag=False)
+            s.add_all([closed_newer, open_older, not_da])
+            await s.flush()
+            chosen = open_older.id
+            await set_force_context(s, other.id)
+            s.add(_contact(other, 0.1))
+    finally:
+        await engine.dispose()
+    seed_demo_specialist(fresh_db.admin_url)
+    seed_demo_specialist(fresh_db.admin_url)
+    with psycopg.connect(psycopg_dsn(fresh_db.admin_url)) as conn:
+        rows = conn.execute("SELECT contact_id, given_by, given_at <= now(), referral_note IS NOT NULL "
+                            "FROM specialist_advice").fetchall()
+    assert rows == [(chosen, "specialist", True, True)]
