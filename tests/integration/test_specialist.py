@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit.models import AuditEvent
+from safeguard.auth.tokens import create_token
 from safeguard.contact import specialist
 from safeguard.contact.models import Contact, SpecialistAdvice
 from safeguard.contact.specialist_demo import seed_demo_specialist
@@ -297,3 +298,46 @@ async def test_the_demo_advice_is_seeded_once_on_the_latest_da_call(fresh_db: Da
         rows = conn.execute("SELECT contact_id, given_by, given_at <= now(), referral_note IS NOT NULL "
                             "FROM specialist_advice").fetchall()
     assert rows == [(chosen, "specialist", True, True)]
+
+
+# -- the API -----------------------------------------------------------------------------------------------
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_the_api_gives_the_queue_and_records_and_lists_advice(client: httpx.AsyncClient, db: AsyncSession,
+                                                                    force_a: ForceData, force_b: ForceData) -> None:
+    scene = await specialist_scene(db, force_a)
+    other = await specialist_scene(db, force_b)
+    writer = await create_token(db, force_id=force_a.id, name="charity app", scopes=["safeguarding:write"])
+    reader = await create_token(db, force_id=force_a.id, name="officer devices", scopes=["contacts:read"])
+    queue = await client.get("/api/v1/specialist/queue", headers=_bearer(writer))
+    assert queue.status_code == 200, queue.text
+    [item] = queue.json()["waiting"]
+    assert item["id"] == scene.contact.id and item["url"] == f"/specialist/contacts/{scene.contact.id}"
+    assert (item["channel"], item["pressed_55"], item["victim_identified"], item["grade"]) == (
+        "999-silent", True, True, None)
+    assert queue.json()["reviewed_today"] == []
+
+    url = f"/api/v1/specialist/contacts/{scene.contact.id}/advice"
+    refused = await client.post(url, json={"advice": "  "}, headers=_bearer(writer))
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"field": "advice", "message":
+                                         "Enter your advice for the handler and the attending officers"}]
+    made = await client.post(url, json={"advice": "Safe number only", "referral_note": "IDVA"},
+                             headers=_bearer(writer))
+    assert made.status_code == 201, made.text
+    assert made.json()["advice"] == "Safe number only" and made.json()["given_by"].startswith("token:")
+    await client.post(url, json={"advice": "Second thoughts"}, headers=_bearer(writer))
+    listed = await client.get(url, headers=_bearer(reader))
+    assert listed.status_code == 200
+    assert [a["advice"] for a in listed.json()["advice"]] == ["Safe number only", "Second thoughts"]
+    # Scopes hold, and another force's call is not found.
+    assert (await client.post(url, json={"advice": "x"}, headers=_bearer(reader))).status_code == 403
+    assert (await client.get("/api/v1/specialist/queue", headers=_bearer(reader))).status_code == 403
+    elsewhere = f"/api/v1/specialist/contacts/{other.contact.id}/advice"
+    assert (await client.get(elsewhere, headers=_bearer(reader))).status_code == 404
+    assert (await client.post(elsewhere, json={"advice": "x"}, headers=_bearer(writer))).status_code == 404
+    unknown = await client.post(url, json={"advice": "x", "by": "someone"}, headers=_bearer(writer))
+    assert unknown.status_code == 422

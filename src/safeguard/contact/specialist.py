@@ -162,6 +162,7 @@ class QueueItem:
     victim_identified: bool
     status: str
     advice_count: int
+    last_advice_at: datetime | None
     last_advice_uk: str | None
     last_advice_by: str | None
 
@@ -210,7 +211,7 @@ async def queue(db: AsyncSession, actor: Actor, *, now: datetime | None = None, 
                          contact.received_at, uk(contact.received_at), age_text(now - contact.received_at),
                          contact.grade, GRADE_LABELS.get(contact.grade) if contact.grade else None,
                          contact.channel == "999-silent", contact.pressed_55, bool(identified), contact.status,
-                         int(count), uk(last) if last else None, by)
+                         int(count), last, uk(last) if last else None, by)
 
     return Queue([item(r) for r in waiting_rows], [item(r) for r in reviewed_rows], rules.review_window, limit)
 
@@ -234,6 +235,15 @@ async def advice_for(db: AsyncSession, contact_id: int) -> list[AdviceView]:
     rows = await db.scalars(select(SpecialistAdvice).where(SpecialistAdvice.contact_id == contact_id)
                             .order_by(SpecialistAdvice.given_at, SpecialistAdvice.id))
     return [AdviceView(a.id, a.advice, a.referral_note, a.given_at, uk(a.given_at), a.given_by) for a in rows]
+
+
+async def contact_advice(db: AsyncSession, actor: Actor, contact_id: int) -> list[AdviceView]:
+    """The advice on any contact of this force (DA-flagged or since unflagged), for whoever works the call.
+    Raises ContactNotFound for another force's contact or none. Audited as a read of the contact."""
+    if not 1 <= contact_id <= ID_MAX or await db.scalar(select(Contact.id).where(Contact.id == contact_id)) is None:
+        raise ContactNotFound(contact_id)
+    await audit.record_read(db, actor, "contact", contact_id, reason="DA specialist advice")
+    return await advice_for(db, contact_id)
 
 
 def advice_problems(advice: str, referral_note: str) -> dict[str, str]:
