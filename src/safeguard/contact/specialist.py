@@ -384,6 +384,15 @@ class SafeguardingView:
     number_markers: list[MarkerView]
     advice: list[AdviceView]
 
+    @property
+    def said(self) -> str:
+        """What the caller said about injury, weapons and children, in a sentence."""
+        parts = [text for flag, text in ((self.injury, "someone is injured"), (self.weapons, "weapons are involved"),
+                                         (self.children_present, "children are present")) if flag]
+        if not parts:
+            return "No injury, weapons or children recorded."
+        return "The caller said " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]) + "."
+
 
 def _allowed(found: Sequence[MarkerView], kinds: Sequence[str]) -> list[MarkerView]:
     return [m for m in found if m.kind in kinds]
