@@ -163,7 +163,7 @@ async def test_history_at_a_glance_page_and_api(client: httpx.AsyncClient, db: A
     assert body["people"][0]["withheld"]  # first: a restricted person on the line may be in a refuge
     withheld = [p for p in body["people"] if p["withheld"]]
     assert withheld == [{"id": None, "display_name": "Restricted person", "date_of_birth": None, "withheld": True,
-                         "markers": [], "addresses": [], "incidents": []}]
+                         "markers": [], "addresses": [], "incidents": [], "safe_contact": None}]
     assert _leaks(api.text) == []
     await _grant_everything(db, force_a, world)
     page = await client.get("/people/history", params={"number": "07700900777"})
