@@ -341,3 +341,18 @@ async def test_the_api_gives_the_queue_and_records_and_lists_advice(client: http
     assert (await client.post(elsewhere, json={"advice": "x"}, headers=_bearer(writer))).status_code == 404
     unknown = await client.post(url, json={"advice": "x", "by": "someone"}, headers=_bearer(writer))
     assert unknown.status_code == 422
+
+
+async def test_the_handler_sees_the_advice_on_the_call(client: httpx.AsyncClient, db: AsyncSession,
+                                                       force_a: ForceData) -> None:
+    scene = await specialist_scene(db, force_a)
+    staff = await make_user(db, force_a, "da_specialist")
+    await specialist.record_advice(db, actor_for(staff, force_a), scene.contact.id,
+                                   advice="Ring the safe number only; no voicemail", referral_note="IDVA suggested")
+    handler = await make_user(db, force_a, "call_handler")
+    assert (await sign_in(client, handler)).status_code == 303
+    page = await client.get(f"/contacts/{scene.contact.id}")
+    assert page.status_code == 200
+    advice = page.text[page.text.index('data-testid="specialist-advice"'):]
+    assert "Ring the safe number only; no voicemail" in advice and "IDVA suggested" in advice
+    assert staff.user.username in advice
