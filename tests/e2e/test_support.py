@@ -76,10 +76,10 @@ async def test_a_da_specialist_finds_a_service_records_safe_contact_and_refers_w
     await expect(page.get_by_role("heading", level=1)).to_have_text(LOCAL)
     await _axe(page, axe_source, "a support service")
 
-    # Safe contact for the victim, from his person page.
-    await page.goto(f"/people/{scene.victim.id}")
-    await expect(page.get_by_text("No safe-contact preferences are recorded")).to_be_visible()
-    await page.get_by_role("link", name="Record safe contact").click()
+    # Safe contact for the victim: the specialist reaches the form from the safeguarding view of a DA call, never
+    # the police's person record (which the role cannot open).
+    assert (await page.goto(f"/people/{scene.victim.id}")).status == 403
+    await page.goto(f"/people/{scene.victim.id}/safe-contact")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Safe contact: Marcus Oyelaran")
     await _axe(page, axe_source, "the safe-contact form")
     await page.get_by_label("Safe phone number").fill("12")
@@ -94,16 +94,11 @@ async def test_a_da_specialist_finds_a_service_records_safe_contact_and_refers_w
     await page.get_by_role("button", name="Save safe contact").click()
     await expect(page.get_by_text("Safe-contact preferences saved.")).to_be_visible()
 
-    # The person page shows safe contact first.
-    await page.goto(f"/people/{scene.victim.id}")
+    # A referral with consent, then the service accepts it; the form shows safe contact first.
+    await page.goto(f"/people/{scene.victim.id}/support-referrals/new")
     panel = page.locator("[data-safe-contact]")
     await expect(panel).to_contain_text("07700 900123")
     await expect(panel).to_contain_text("Do not leave voicemail")
-    first = await page.locator("main h2, main [data-safe-contact]").first.get_attribute("data-safe-contact")
-    assert first is not None, "the safe-contact panel comes before every other section of the person page"
-
-    # A referral with consent, then the service accepts it.
-    await page.get_by_role("link", name="Refer to a support service").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Refer Marcus Oyelaran to a support service")
     await expect(page.locator("[data-safe-contact]")).to_contain_text("Weekdays 10am to 2pm")
     await _axe(page, axe_source, "the new support referral form")

@@ -223,16 +223,24 @@ async def test_the_list_shows_open_contacts_newest_first(client: httpx.AsyncClie
     assert missing.status_code == 404 and "There is no contact with that number in your force." in missing.text
 
 
-async def test_a_da_specialist_reads_but_cannot_create(client: httpx.AsyncClient, db: AsyncSession,
-                                                       force_a: ForceData) -> None:
+async def test_the_da_specialist_uses_the_safeguarding_view_not_the_contact_log(
+        client: httpx.AsyncClient, db: AsyncSession, force_a: ForceData) -> None:
+    """The police contact page shows suspects' markers, wanted status and crimes: a charity advocate is refused
+    it and works from /specialist/contacts/{id} instead; an attending officer reads it."""
     contact = await _contact(db, force_a)
     await set_force_context(db, force_a.id)
+    contact.da_flag = True
+    await db.flush()
     specialist = await make_user(db, force_a, "da_specialist")
     await sign_in(client, specialist)
+    for path in (f"/contacts/{contact.id}", "/contacts", "/contacts/new", f"/api/v1/contacts/{contact.id}"):
+        assert (await client.get(path)).status_code == 403, path
+    assert (await client.get(f"/specialist/contacts/{contact.id}")).status_code == 200
+    client.cookies.clear()
+    officer = await make_user(db, force_a, "response_officer")
+    await sign_in(client, officer)
     assert (await client.get(f"/contacts/{contact.id}")).status_code == 200
-    body = (await client.get("/contacts")).text
-    assert 'href="/contacts/new"' not in body
-    assert (await client.get("/contacts/new")).status_code == 403
+    assert 'href="/contacts/new"' not in (await client.get("/contacts")).text
 
 
 async def test_a_contact_with_an_unusable_old_number_still_opens(client: httpx.AsyncClient, db: AsyncSession,

@@ -19,10 +19,11 @@ from tests.conftest import ForceData, csrf_from, make_user, sign_in
 from tests.integration.support_scene import support_scene
 
 
-async def test_a_da_specialist_records_safe_contact_and_the_person_page_shows_it_first(
+async def test_an_officer_records_safe_contact_and_the_person_page_shows_it_first(
         client: httpx.AsyncClient, db: AsyncSession, force_a: ForceData) -> None:
     scene = await support_scene(db, force_a)
-    await sign_in(client, scene.staff)
+    officer = await make_user(db, force_a, "response_officer")
+    await sign_in(client, officer)
     person = await client.get(f"/people/{scene.victim.id}")
     assert "No safe-contact preferences are recorded" in person.text
     form = await client.get(f"/people/{scene.victim.id}/safe-contact")
@@ -79,23 +80,30 @@ async def test_the_person_page_warns_only_for_victims(client: httpx.AsyncClient,
     suspect = Person(force_id=force_a.id, forename="Dean", surname="Holloway", gender="male")
     db.add(suspect)
     await db.flush()
-    await sign_in(client, scene.staff)
+    await sign_in(client, await make_user(db, force_a, "response_officer"))
     page = await client.get(f"/people/{suspect.id}")
     assert "data-safe-contact" not in page.text and 'data-testid="safe-contact-link"' in page.text
     page = await client.get(f"/people/{scene.victim.id}")
     assert "No safe-contact preferences are recorded" in page.text
 
 
-async def test_a_reader_without_safeguarding_write_sees_but_cannot_change(
+async def test_only_safeguarding_writers_open_the_safe_contact_form(
         client: httpx.AsyncClient, db: AsyncSession, force_a: ForceData) -> None:
+    """A call handler sees safe contact on the person page and caller history, but the form is for those who
+    record it: officers and the DA specialist (who reaches it from the safeguarding view, not the person page)."""
     scene = await support_scene(db, force_a)
     handler = await make_user(db, force_a, "call_handler")
     await sign_in(client, handler)
-    page = await client.get(f"/people/{scene.victim.id}/safe-contact")
-    assert page.status_code == 200 and 'name="safe_number"' not in page.text
+    home = await client.get("/account")
+    assert (await client.get(f"/people/{scene.victim.id}/safe-contact")).status_code == 403
     posted = await client.post(f"/people/{scene.victim.id}/safe-contact",
-                               data={"csrf_token": csrf_from(page.text), "safe_number": "07700 900123"})
+                               data={"csrf_token": csrf_from(home.text), "safe_number": "07700 900123"})
     assert posted.status_code == 403
+    client.cookies.clear()
+    await sign_in(client, scene.staff)
+    form = await client.get(f"/people/{scene.victim.id}/safe-contact")
+    assert form.status_code == 200 and 'name="safe_number"' in form.text
+    assert (await client.get(f"/people/{scene.victim.id}")).status_code == 403  # not the police's record
 
 
 async def test_a_restricted_persons_safe_contact_is_withheld(client: httpx.AsyncClient, db: AsyncSession,

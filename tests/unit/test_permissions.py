@@ -41,6 +41,14 @@ def test_da_specialist_sees_safeguarding_not_crime() -> None:
     assert P.CRIME_READ not in specialist and P.CRIME_WRITE not in specialist
 
 
+def test_the_da_specialist_reads_neither_the_contact_log_nor_person_records() -> None:
+    """A charity advocate works from the safeguarding view of DA calls: the police's contact log and person
+    records hold intelligence and suspects' data that the specialist must not see (issue 6 §5)."""
+    specialist = role_permissions("da_specialist")
+    assert P.CONTACT_READ not in specialist and P.PERSON_READ not in specialist
+    assert {P.SAFEGUARDING_WRITE, P.RISK_READ, P.MARAC_WRITE} <= specialist
+
+
 def test_only_auditors_and_administrators_read_the_audit() -> None:
     assert {code for code, role in ROLES.items() if P.AUDIT_READ in role.permissions} == {"auditor", "administrator"}
 

@@ -62,14 +62,16 @@ ROLES: dict[str, Role] = {
              P.INCIDENT_READ, P.INCIDENT_WRITE}, "Control room"),
         Role("control_room_supervisor", "Control room supervisor", _BASE | {P.CONTACT_READ, P.CONTACT_WRITE,
              P.PERSON_READ, P.INCIDENT_READ, P.INCIDENT_WRITE, P.REPORT_READ}, "Control room board"),
-        Role("da_specialist", "DA specialist", _BASE | {P.CONTACT_READ, P.PERSON_READ, P.RISK_READ,
-             P.MARAC_WRITE, P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE}, "Calls for review"),
-        Role("response_officer", "Response officer", _BASE | {P.PERSON_READ, P.INCIDENT_READ, P.RISK_READ,
-             P.RISK_WRITE, P.CRIME_READ, P.ARREST_WRITE, P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE,
+        # A charity's advocate: the safeguarding view of DA calls (contact/specialist.py), never the police's
+        # contact log or person records, which hold intelligence and suspects' data.
+        Role("da_specialist", "DA specialist", _BASE | {P.RISK_READ, P.MARAC_WRITE, P.SAFEGUARDING_READ,
+             P.SAFEGUARDING_WRITE}, "Calls for review"),
+        Role("response_officer", "Response officer", _BASE | {P.CONTACT_READ, P.PERSON_READ, P.INCIDENT_READ,
+             P.RISK_READ, P.RISK_WRITE, P.CRIME_READ, P.ARREST_WRITE, P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE,
              P.ORDER_WRITE, P.OPERATION_READ}, "My incidents"),
         # A patrol or PPU sergeant: reviews the shift's DASH assessments and chases overdue victim contact.
-        Role("sergeant", "Sergeant (supervisor)", _BASE | {P.PERSON_READ, P.INCIDENT_READ, P.RISK_READ,
-             P.RISK_WRITE, P.RISK_REVIEW, P.CRIME_READ, P.ARREST_WRITE, P.SAFEGUARDING_READ,
+        Role("sergeant", "Sergeant (supervisor)", _BASE | {P.CONTACT_READ, P.PERSON_READ, P.INCIDENT_READ,
+             P.RISK_READ, P.RISK_WRITE, P.RISK_REVIEW, P.CRIME_READ, P.ARREST_WRITE, P.SAFEGUARDING_READ,
              P.SAFEGUARDING_WRITE, P.ORDER_WRITE, P.VICTIMS_SUPERVISE, P.OPERATION_READ}, "Supervision"),
         Role("ppu_investigator", "PPU investigator", _BASE | {P.PERSON_READ, P.PERSON_WRITE, P.INCIDENT_READ,
              P.INCIDENT_WRITE, P.CRIME_READ, P.CRIME_WRITE, P.ARREST_WRITE, P.RISK_READ, P.RISK_WRITE,

@@ -29,7 +29,8 @@ router = APIRouter(prefix="/api/v1", tags=["support services"])
 Id = Annotated[int, Path(ge=1, le=2**62)]
 Reader = Annotated[Actor, Depends(Requires(P.SAFEGUARDING_READ))]
 Writer = Annotated[Actor, Depends(Requires(P.SAFEGUARDING_WRITE))]
-PersonReader = Annotated[Actor, Depends(Requires(P.PERSON_READ))]
+# Safe contact is safeguarding data: the DA specialist reads it, without reading the police's person records.
+SafeguardingReader = Annotated[Actor, Depends(Requires(P.SAFEGUARDING_READ))]
 REFUSED: dict[int | str, dict[str, Any]] = {
     422: {"model": CrimeRefusedOut, "description": "Nothing was saved; each field at fault is named"}}
 
@@ -230,7 +231,7 @@ def safe_contact_out(person_id: int, view: SafeContactView | None) -> SafeContac
 
 
 @router.get("/people/{person_id}/safe-contact", response_model=SafeContactOut)
-async def get_safe_contact(person_id: Id, db: DbSession, actor: PersonReader) -> SafeContactOut:
+async def get_safe_contact(person_id: Id, db: DbSession, actor: SafeguardingReader) -> SafeContactOut:
     """The person's safe-contact preferences (`recorded: false` when none). Audited."""
     try:
         _, view = await read_safe_contact(db, actor, person_id)

@@ -34,7 +34,6 @@ Id = Annotated[int, Path(ge=1, le=2**62)]
 Reader = Annotated[Actor, Depends(Requires(P.SAFEGUARDING_READ))]
 Writer = Annotated[Actor, Depends(Requires(P.SAFEGUARDING_WRITE))]
 Admin = Annotated[Actor, Depends(Requires(P.SERVICES_ADMIN))]
-PersonReader = Annotated[Actor, Depends(Requires(P.PERSON_READ))]
 Filter = Annotated[str, Query(max_length=40)]
 
 SERVICE_NOT_FOUND = "There is no support service with that number in the directory."
@@ -310,7 +309,7 @@ async def _audit_person_read(db: DbSession, actor: Actor, person_id: int) -> Non
 # -- safe contact -----------------------------------------------------------------------------------------
 
 @router.get("/people/{person_id}/safe-contact")
-async def safe_contact_page(request: Request, person_id: Id, db: DbSession, actor: PersonReader) -> Response:
+async def safe_contact_page(request: Request, person_id: Id, db: DbSession, actor: Writer) -> Response:
     return await _safe_contact_page(request, db, actor, person_id)
 
 

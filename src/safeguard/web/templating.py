@@ -53,6 +53,7 @@ class NavItem:
 # The whole navigation; each user sees only the items their role grants.
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "/", P.HOME_VIEW),
+    NavItem("DA calls for review", "/specialist", P.SAFEGUARDING_WRITE),
     NavItem("People", "/people", P.PERSON_READ),
     NavItem("Caller history", "/people/history", P.PERSON_READ),
     NavItem("Duplicates", "/people/duplicates", P.PERSON_MERGE),
