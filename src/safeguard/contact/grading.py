@@ -135,10 +135,13 @@ def suggest(facts: Facts, rules: GradingRules | None = None) -> Suggestion:
     """The most urgent grade any present factor calls for (or the baseline), with every reason, most urgent first."""
     rules = rules or GradingRules()
     words = {name: reason for name, _, reason in FACTORS}
-    present = sorted(facts.present(), key=lambda name: (GRADE_RANK[rules.factors[name]], FACTOR_NAMES.index(name)))
+    grades = dict(rules.factors)
+    if facts.channel == "999-silent":  # 55 pressed on a silent call is never graded below the silent call itself
+        grades["silent_55"] = min(grades["silent_55"], grades["silent"], key=GRADE_RANK.__getitem__)
+    present = sorted(facts.present(), key=lambda name: (GRADE_RANK[grades[name]], FACTOR_NAMES.index(name)))
     if not present:
         return Suggestion(rules.baseline, [BASELINE_REASON])
-    grade = min((rules.factors[name] for name in present), key=GRADE_RANK.__getitem__)
+    grade = min((grades[name] for name in present), key=GRADE_RANK.__getitem__)
     grade = min(grade, rules.baseline, key=GRADE_RANK.__getitem__)
     return Suggestion(grade, [words[name] for name in present])
 
