@@ -19,7 +19,7 @@ from safeguard.app import create_app
 from safeguard.contact import board
 from safeguard.contact.models import Contact
 from safeguard.db.engine import make_engine, psycopg_dsn
-from safeguard.db.session import set_force_context, sessionmaker_for
+from safeguard.db.session import sessionmaker_for, set_force_context
 from tests.conftest import DatabaseUnderTest, ForceData, Staff, make_force, make_settings, make_user, sign_in
 
 
@@ -189,3 +189,49 @@ async def test_the_stream_sends_heartbeats_and_ends_after_its_lifetime(committed
     chunks = [chunk async for chunk in board.contact_events(dsn, committed.force_a.id, heartbeat=0.2, lifetime=0.7)]
     assert chunks[0].startswith("retry: 2000\n")
     assert chunks.count(": heartbeat\n\n") >= 3
+
+
+async def test_an_open_stream_does_not_block_the_servers_shutdown(committed: Committed) -> None:
+    """As the e2e live server runs it (uvicorn, a short graceful timeout): a browser still listening does not
+    keep the server from stopping."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    sessionmaker = sessionmaker_for(committed.db.app_url, pool_size=2, max_overflow=2)
+    app = create_app(make_settings(), sessionmaker)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    host, port = sock.getsockname()
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                           timeout_graceful_shutdown=2))
+
+    async def serve() -> None:
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            await sessionmaker.kw["bind"].dispose()  # in the loop that opened the connections
+
+    thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:  # noqa: ASYNC110 (uvicorn sets a plain flag)
+        await asyncio.sleep(0.01)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://{host}:{port}") as http:
+            assert (await sign_in(http, committed.supervisor)).status_code == 303
+            async with http.stream("GET", "/board/events", headers={"Accept": "text/event-stream"}) as response:
+                assert response.status_code == 200
+                async for chunk in response.aiter_text():
+                    if ": listening" in chunk:
+                        break
+                started = time.monotonic()
+                server.should_exit = True
+                await asyncio.get_running_loop().run_in_executor(None, thread.join, 10)
+                assert not thread.is_alive(), "the server did not stop"
+                assert time.monotonic() - started < 6
+    finally:
+        server.should_exit = True
+        sock.close()

@@ -84,7 +84,7 @@ def test_unusable_settings_are_refused_by_name(settings: dict[str, object], mess
 @given(facts_st, st.sampled_from(BOOLS), rules_st)
 def test_adding_a_risk_factor_never_lowers_the_suggestion(facts: Facts, factor: str, rules: GradingRules) -> None:
     before = suggest(facts, rules)
-    after = suggest(replace(facts, **{factor: True}), rules)
+    after = suggest(replace(facts, **{factor: True}), rules)  # type: ignore[arg-type]
     assert GRADE_RANK[after.grade] <= GRADE_RANK[before.grade]
     # Every reason stays, except that "line left open" becomes "the caller pressed 55" on a silent call.
     if before.reasons != [BASELINE_REASON]:

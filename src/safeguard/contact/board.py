@@ -29,7 +29,7 @@ from safeguard.contact.rules import GRADE_LABELS, rules_for
 
 CHANNEL = "contact_board"
 HEARTBEAT = 15.0  # seconds between comments that keep proxies from closing an idle stream
-LIFETIME = 300.0  # seconds before the server ends a stream and the browser reconnects
+LIFETIME = 60.0  # seconds before the server ends a stream and the browser reconnects (bounds shutdown too)
 RETRY_MS = 2000
 MAX_ROWS = 500
 CHANNEL_LABELS = {"999": "999", "999-silent": "Silent 999", "101": "101", "online": "Online report",
