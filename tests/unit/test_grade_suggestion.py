@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from safeguard.contact.grading import (
@@ -81,6 +81,7 @@ def test_unusable_settings_are_refused_by_name(settings: dict[str, object], mess
         GradingRules.from_settings({"control_room": {"grading": settings}})
 
 
+@settings(deadline=None, max_examples=300)
 @given(facts_st, st.sampled_from(BOOLS), rules_st)
 def test_adding_a_risk_factor_never_lowers_the_suggestion(facts: Facts, factor: str, rules: GradingRules) -> None:
     before = suggest(facts, rules)
@@ -91,6 +92,7 @@ def test_adding_a_risk_factor_never_lowers_the_suggestion(facts: Facts, factor: 
         assert set(before.reasons) - {SILENT_OPEN} <= set(after.reasons)
 
 
+@settings(deadline=None, max_examples=300)
 @given(facts_st, rules_st)
 def test_the_suggestion_is_the_most_urgent_reason_and_every_reason_is_given(facts: Facts, rules: GradingRules
                                                                             ) -> None:
@@ -104,6 +106,7 @@ def test_the_suggestion_is_the_most_urgent_reason_and_every_reason_is_given(fact
     assert all(reason.strip() for reason in suggestion.reasons)
 
 
+@settings(deadline=None, max_examples=300)
 @given(st.sampled_from(GRADES), st.sampled_from(GRADES), st.one_of(st.none(), st.just(""), st.just("  "),
                                                                     st.just("Victim now safe at a neighbour's")))
 def test_below_the_suggestion_needs_a_written_reason(grade: str, suggested: str, reason: str | None) -> None:
