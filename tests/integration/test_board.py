@@ -235,3 +235,23 @@ async def test_an_open_stream_does_not_block_the_servers_shutdown(committed: Com
     finally:
         server.should_exit = True
         sock.close()
+
+
+async def test_the_demo_board_is_seeded_once(fresh_db: DatabaseUnderTest) -> None:
+    from safeguard.contact.board_demo import seed_demo_board
+    from safeguard.demo import DEMO_FORCE_CODE
+
+    engine = make_engine(fresh_db.app_url)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as s, s.begin():
+            await make_force(s, DEMO_FORCE_CODE, "Demo Constabulary")
+    finally:
+        await engine.dispose()
+    seed_demo_board(fresh_db.admin_url)
+    seed_demo_board(fresh_db.admin_url)
+    async with await psycopg.AsyncConnection.connect(psycopg_dsn(fresh_db.admin_url)) as conn:
+        cursor = await conn.execute("SELECT c.channel, c.grade, count(g.id), min(g.suggested_grade) FROM contact c "
+                                    "LEFT JOIN contact_grade g ON g.contact_id = c.id GROUP BY c.id ORDER BY c.id")
+        rows = await cursor.fetchall()
+    assert rows == [("999-silent", "emergency", 1, "emergency"), ("999", "emergency", 1, "emergency"),
+                    ("101", "priority", 1, "priority"), ("online", None, 0, None)]
