@@ -197,6 +197,10 @@ async def test_another_forces_contact_is_not_found_and_a_reader_may_not_grade(
                             headers={"x-csrf-token": token})
     assert api.status_code == 404
     assert (await client.get(f"/api/v1/contacts/{theirs.id}/grading")).status_code == 404
+    assert (await client.post(f"/contacts/{theirs.id}/close", data={"csrf_token": token, "close_reason": "x"})
+            ).status_code == 404
+    assert (await client.post(f"/api/v1/contacts/{theirs.id}/close", json={"reason": "x"},
+                              headers={"x-csrf-token": token})).status_code == 404
     assert await _history(db, force_b, theirs.id) == []
     ours = await _contact(db, force_a, channel="999")
     specialist = await make_user(db, force_a, "da_specialist")
