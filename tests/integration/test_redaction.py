@@ -163,7 +163,7 @@ async def test_history_at_a_glance_page_and_api(client: httpx.AsyncClient, db: A
     assert body["people"][0]["withheld"]  # first: a restricted person on the line may be in a refuge
     withheld = [p for p in body["people"] if p["withheld"]]
     assert withheld == [{"id": None, "display_name": "Restricted person", "date_of_birth": None, "withheld": True,
-                         "markers": [], "addresses": [], "incidents": []}]
+                         "markers": [], "addresses": [], "incidents": [], "safe_contact": None}]
     assert _leaks(api.text) == []
     await _grant_everything(db, force_a, world)
     page = await client.get("/people/history", params={"number": "07700900777"})
@@ -199,3 +199,22 @@ async def test_history_puts_people_with_warning_markers_first(client: httpx.Asyn
     await db.flush()
     body = (await client.get("/api/v1/people/history", params={"number": "07700900888"})).json()
     assert [p["display_name"] for p in body["people"]] == ["Bob Marked", "Alan Quiet"]
+
+
+async def test_a_number_shared_by_many_shows_the_most_concerning_and_counts_the_rest(
+        client: httpx.AsyncClient, db: AsyncSession, force_a: ForceData, world: World) -> None:
+    await set_force_context(db, force_a.id)
+    household = [Person(force_id=force_a.id, forename=f"Member{n:02d}", surname="Switchboard") for n in range(23)]
+    db.add_all(household)
+    await db.flush()
+    marked = household[17]
+    db.add_all([PersonPhone(force_id=force_a.id, person_id=p.id, number_e164="+441632960999") for p in household]
+               + [Marker(force_id=force_a.id, person_id=marked.id, kind="weapons", starts_on=date(2026, 1, 1),
+                         set_by="officer")])
+    await db.flush()
+    body = (await client.get("/api/v1/people/history", params={"number": "01632 960999"})).json()
+    assert len(body["people"]) == 20 and body["more_people"] == 3
+    assert body["people"][0]["display_name"] == "Member17 Switchboard"
+    page = await client.get("/people/history", params={"number": "01632 960999"})
+    assert page.text.count('data-testid="glance-person"') == 20
+    assert "3 more people are linked to this number" in page.text

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit import service as audit
@@ -24,7 +24,7 @@ from safeguard.crimes.models import Bail, Suspect
 from safeguard.crimes.rules import BailRules
 from safeguard.people import history, markers
 from safeguard.people.markers import MarkerView
-from safeguard.people.models import Location, PersonAddress, PersonPhone
+from safeguard.people.models import Location, Marker, Person, PersonAddress, PersonPhone
 from safeguard.people.relationships import RESTRICTED_PERSON
 from safeguard.people.service import RESTRICTED_ADDRESS, address_text
 from safeguard.safeguarding import orders as protective_orders
@@ -32,6 +32,9 @@ from safeguard.safeguarding.orders import BreachAlert, InvolvedOrder
 from safeguard.safeguarding.safe_contact import SafeContactView, safe_contact_for
 
 INCIDENT_WINDOW = timedelta(days=365)
+# A number shared by many records (a family landline, a business switchboard, or the synthetic force's few
+# thousand fiction numbers) shows this many people in full, the most concerning first, and counts the rest.
+MAX_PEOPLE = 20
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class Glance:
     alerts: list[BreachAlert] = field(default_factory=list)
     orders: list[InvolvedOrder] = field(default_factory=list)
     bails: list[GlanceBail] = field(default_factory=list)
+    more_people: int = 0  # further people linked to the number, beyond those shown
 
 
 async def _address(db: AsyncSession, location_id: int | None) -> GlanceAddress:
@@ -132,6 +136,9 @@ async def history_for_number(db: AsyncSession, actor: Actor, number: str, *, now
     # person is then withheld: the handler learns that someone restricted is linked, and nothing more.
     person_ids = list(dict.fromkeys(await db.scalars(
         select(PersonPhone.person_id).where(PersonPhone.number_e164 == e164).order_by(PersonPhone.person_id))))
+    more = 0
+    if len(person_ids) > MAX_PEOPLE:
+        person_ids, more = await _most_concerning(db, person_ids, since, (now or datetime.now(UTC)).date())
     people = [await _person(db, actor, person_id, since) for person_id in person_ids]
     unique: dict[int | None, GlancePerson] = {}
     withheld = [p for p in people if p.withheld]
@@ -152,7 +159,25 @@ async def history_for_number(db: AsyncSession, actor: Actor, number: str, *, now
                                                    withheld_linked=bool(withheld))
     involved = await protective_orders.active_orders_involving(db, linked, actor=actor, now=now)
     return Glance(e164, (await markers.markers_for(db, phone=e164)).active, withheld[:1] + ranked, alerts, involved,
-                  await _bails(db, actor, ranked, today))
+                  await _bails(db, actor, ranked, today), more)
+
+
+async def _most_concerning(db: AsyncSession, person_ids: list[int], since: datetime, today: date
+                           ) -> tuple[list[int], int]:
+    """The people to show in full when a number has too many: those the reader may not see (each is withheld;
+    one placeholder is enough), then the visible ones with the most active markers, then the most incidents
+    in the window. Returns the ids to show and how many visible people are left out. One query ranks them
+    all, instead of building every record to sort it."""
+    markers_now = (select(func.count()).select_from(Marker).where(
+        Marker.person_id == Person.id, Marker.starts_on <= today,
+        (Marker.ends_on.is_(None)) | (Marker.ends_on > today)).scalar_subquery())
+    recent = (select(func.count()).select_from(IncidentPerson)
+              .join(Incident, Incident.id == IncidentPerson.incident_id)
+              .where(IncidentPerson.person_id == Person.id, Incident.occurred_at >= since).scalar_subquery())
+    ranked = list(await db.scalars(select(Person.id).where(Person.id.in_(person_ids))
+                                   .order_by(markers_now.desc(), recent.desc(), Person.id)))
+    hidden = [person_id for person_id in person_ids if person_id not in set(ranked)]
+    return hidden[:1] + ranked[:MAX_PEOPLE], max(0, len(ranked) - MAX_PEOPLE)
 
 
 async def _bails(db: AsyncSession, actor: Actor, people: list[GlancePerson], today: date) -> list[GlanceBail]:

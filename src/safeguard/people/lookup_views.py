@@ -106,6 +106,8 @@ class GlanceOut(BaseModel):
     people: list[GlancePersonOut]
     active_orders: list[ActiveOrderOut]
     bail: list[BailOut]
+    more_people: int = Field(description="People also linked to the number but not listed: a shared number lists "
+                                         "the 20 most concerning (withheld first, then most markers and incidents)")
 
     @classmethod
     def from_glance(cls, found: glance.Glance) -> GlanceOut:
@@ -130,6 +132,7 @@ class GlanceOut(BaseModel):
                 no_contact=o.no_contact, conditions=o.conditions,
                 exclusion_zones=[ZoneOut(address=z.address, radius_m=z.radius_m) for z in o.zones],
                 starts_at=o.starts_at, expires_at=o.expires_at, breaches=o.breaches) for o in found.orders],
+            more_people=found.more_people,
             bail=[BailOut(suspect_id=b.suspect_id, person=b.person, return_on=b.return_on,
                           conditions=[f"{label}: {detail}" for label, detail in b.conditions]) for b in found.bails])
 

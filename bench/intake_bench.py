@@ -1,0 +1,178 @@
+"""Contact intake through the telephony API at concurrency 32, beside two baselines from the same run.
+
+Starts its own embedded PostgreSQL and a real uvicorn server (one worker) on 127.0.0.1, creates a force and an
+API token with scope `contacts:write`, then POSTs new contacts (each with its own Idempotency-Key) at a fixed
+concurrency. Baselines: the same server's `/healthz` (one database round trip), and single-row INSERTs into
+`contact` straight into PostgreSQL from as many connections (no HTTP, no validation, no audit). Target
+(issue 6): at least 500 contacts per second on 2 cores, with p99 under 50 ms. Loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from safeguard.db import migrate
+from safeguard.db.embedded import EmbeddedPostgres
+from safeguard.db.engine import bootstrap_database, psycopg_dsn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_bench import _free_port
+
+CHANNELS = ("999", "999-silent", "101")
+
+
+def _prepare(admin_url: str) -> tuple[int, str]:
+    """A force and a contacts:write token, stored as the application stores them (sha256 of the token)."""
+    prefix = secrets.token_hex(6)
+    token = f"sg_{prefix}_{secrets.token_urlsafe(32)}"
+    with psycopg.connect(psycopg_dsn(admin_url)) as conn:
+        force_id = conn.execute("INSERT INTO force (code, name) VALUES ('BEN', 'Bench Police') RETURNING id"
+                                ).fetchone()[0]  # type: ignore[index]
+        conn.execute("INSERT INTO api_token (force_id, name, prefix, token_hash, scopes) "
+                     "VALUES (%s, 'bench telephony', %s, %s, %s)",
+                     (force_id, prefix, hashlib.sha256(token.encode()).hexdigest(), ["contacts:write"]))
+    return force_id, token
+
+
+def _summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, float]:
+    latencies.sort()
+    return {"requests": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
+            "p50": statistics.median(latencies), "p95": latencies[int(0.95 * len(latencies)) - 1],
+            "p99": latencies[int(0.99 * len(latencies)) - 1], "max": latencies[-1]}
+
+
+async def _drive(count: int, concurrency: int, one: Callable[[int], Awaitable[bool]]) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    numbers = iter(range(count))
+
+    async def worker() -> None:
+        nonlocal errors
+        for n in numbers:
+            started = time.perf_counter()
+            ok = await one(n)
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += 0 if ok else 1
+
+    started = time.perf_counter()
+    await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(concurrency))), timeout=900)
+    return _summary(latencies, errors, time.perf_counter() - started)
+
+
+def _body(n: int) -> dict[str, object]:
+    channel = CHANNELS[n % len(CHANNELS)]
+    return {"channel": channel, "caller_number": f"+4477009{n % 1000:05d}",
+            "received_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "pressed_55": channel == "999-silent", "note": "Benchmark contact"}
+
+
+async def _http(base_url: str, token: str, count: int, concurrency: int) -> dict[str, dict[str, float]]:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+        run = secrets.token_hex(4)
+
+        async def post(n: int) -> bool:
+            response = await client.post("/api/v1/contacts", json=_body(n),
+                                         headers={**auth, "Idempotency-Key": f"bench-{run}-{n}"})
+            return response.status_code == 201
+
+        async def health(_: int) -> bool:
+            return (await client.get("/healthz")).status_code == 200
+
+        await _drive(200, 8, health)  # warm-up
+        await _drive(200, 8, post)
+        return {"/healthz (baseline: one round trip to the database)": await _drive(count, concurrency, health),
+                "POST /api/v1/contacts (token, validation, idempotency, audit)": await _drive(count, concurrency,
+                                                                                             post)}
+
+
+async def _inserts(app_url: str, force_id: int, count: int, concurrency: int) -> dict[str, float]:
+    connections = [await psycopg.AsyncConnection.connect(psycopg_dsn(app_url), autocommit=True)
+                   for _ in range(concurrency)]
+    free: asyncio.Queue[psycopg.AsyncConnection] = asyncio.Queue()
+    for conn in connections:
+        await conn.execute("SELECT set_config('app.force_id', %s, false)", (str(force_id),))
+        free.put_nowait(conn)
+
+    async def insert(n: int) -> bool:
+        conn = await free.get()
+        try:
+            body = _body(n)
+            await conn.execute("INSERT INTO contact (force_id, channel, caller_number, received_at, pressed_55, note) "
+                               "VALUES (%s, %s, %s, now(), %s, %s)",
+                               (force_id, body["channel"], body["caller_number"], body["pressed_55"], body["note"]))
+            return True
+        finally:
+            free.put_nowait(conn)
+
+    try:
+        return await _drive(count, concurrency, insert)
+    finally:
+        for conn in connections:
+            await conn.close()
+
+
+def run(count: int, concurrency: int) -> dict[str, dict[str, float]]:
+    with tempfile.TemporaryDirectory(prefix="sg-bench-") as tmp:
+        server = EmbeddedPostgres(Path(tmp) / "data")
+        server.acquire()
+        try:
+            bootstrap_database(server.url(), "safeguard", "safeguard_app")
+            admin = server.url(database="safeguard")
+            app = server.url(user="safeguard_app", database="safeguard")
+            migrate.upgrade(admin, app_role="safeguard_app")
+            force_id, token = _prepare(admin)
+            port = _free_port()
+            env = dict(os.environ, DATABASE_URL=app, DATABASE_ADMIN_URL=admin, SAFEGUARD_ENV="development")
+            web = subprocess.Popen([sys.executable, "-m", "safeguard", "serve", "--port", str(port)], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    try:
+                        if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        time.sleep(0.2)
+                results = asyncio.run(_http(f"http://127.0.0.1:{port}", token, count, concurrency))
+            finally:
+                web.terminate()
+                web.wait(timeout=30)
+            results["baseline: single-row INSERT into contact over psycopg (no HTTP)"] = asyncio.run(
+                _inserts(app, force_id, count, concurrency))
+            return results
+        finally:
+            server.release()
+
+
+def markdown(results: dict[str, dict[str, float]], concurrency: int) -> str:
+    lines = [f"| what ({concurrency} concurrent clients) | requests | errors | per second | p50 ms | p95 ms | "
+             "p99 ms | max ms |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, r in results.items():
+        lines.append(f"| {name} | {r['requests']:.0f} | {r['errors']:.0f} | {r['rps']:.0f} | {r['p50']:.1f} | "
+                     f"{r['p95']:.1f} | {r['p99']:.1f} | {r['max']:.1f} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+    print(markdown(run(args.requests, args.concurrency), args.concurrency))
