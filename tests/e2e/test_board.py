@@ -76,6 +76,10 @@ async def test_a_re_grade_shows_on_the_supervisors_board_within_two_seconds(
         await expect(board.get_by_test_id(f"board-grade-{contact_id}")).to_have_text("Emergency", timeout=2000)
         await expect(board.get_by_test_id(f"board-timer-{contact_id}")).to_contain_text("left")
         await expect(board.get_by_test_id("board-group-emergency")).to_contain_text(f"Contact {contact_id}")
+        # The handler lands back on the contact, which shows the new grade.
+        await expect(handler).to_have_url(f"{live_server.url}/contacts/{contact_id}")
+        await expect(handler.get_by_text("Contact graded: emergency.")).to_be_visible()
+        await expect(handler.get_by_test_id("grade")).to_have_text("Emergency")
 
         # Grading below the suggestion without a reason is refused on the page.
         await handler.goto(f"/contacts/{contact_id}/grade")
