@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import psycopg
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,10 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguard.audit.models import AuditEvent
 from safeguard.config import Settings
 from safeguard.contact.models import Contact
+from safeguard.db.engine import psycopg_dsn
 from safeguard.db.session import set_force_context
+from safeguard.demo import DEMO_FORCE_CODE
+from safeguard.public.demo import seed_demo_public
 from safeguard.public.ratelimit import PublicLimiter
 from safeguard.safeguarding.models import SupportService
-from tests.conftest import ForceData, csrf_from, make_settings, make_user, sign_in
+from tests.conftest import DatabaseUnderTest, ForceData, csrf_from, make_settings, make_user, sign_in
 
 EXIT_URL = "https://www.bbc.co.uk/weather"
 PUBLIC_PAGES = ("/report", "/report?danger=yes", "/report?danger=no", "/report/sent", "/help")
@@ -322,3 +326,19 @@ async def test_with_one_force_and_no_setting_that_force_receives_reports(
     app.state.settings = make_settings()
     assert (await send(client)).status_code == 303
     assert len(await contacts(db, force_a)) == 1
+
+
+def test_the_demo_seed_puts_three_online_reports_in_the_demo_queue_once(fresh_db: DatabaseUnderTest) -> None:
+    with psycopg.connect(psycopg_dsn(fresh_db.admin_url)) as conn:
+        conn.execute("INSERT INTO force (code, name) VALUES (%s, 'Demo Constabulary')", (DEMO_FORCE_CODE,))
+    seed_demo_public(fresh_db.admin_url)
+    seed_demo_public(fresh_db.admin_url)
+    with psycopg.connect(psycopg_dsn(fresh_db.admin_url)) as conn:
+        rows = conn.execute("SELECT channel, status, taken_by, da_flag, caller_number, note, report FROM contact "
+                            "ORDER BY received_at DESC").fetchall()
+    assert len(rows) == 3, "a second run adds nothing"
+    assert {(r[0], r[1], r[2], r[3]) for r in rows} == {("online", "open", "public", True)}
+    newest = rows[0]
+    assert newest[6]["danger_now"] is True and newest[4] is None and newest[6]["email"].endswith(".example")
+    assert newest[5].startswith("Online report: someone is in danger now.")
+    assert {r[4] for r in rows[1:]} == {"+447700900781", "+441632960555"}, "Ofcom drama-range numbers only"
