@@ -28,7 +28,7 @@ from safeguard.web.templating import render
 router = APIRouter(dependencies=[Depends(Public())])
 
 FORM_FIELDS = service.QUESTIONS
-Answer = Annotated[str | None, Query(max_length=10)]
+Answer = Annotated[str | None, Query()]  # any value: an unknown one gets the question again, with its error
 
 
 def _page(request: Request, template: str, force: Force | None, context: dict[str, Any] | None = None,
