@@ -6,7 +6,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     safeguard_secure_cookies: bool = False
     # The force's name shown in the header when a user is not signed in.
     safeguard_force_name: str = "Demo Constabulary"
+    # The public report and help pages (no sign-in): the code of the force whose control room receives online
+    # reports and whose local services /help lists. Empty: the only force in the database, if there is one.
+    safeguard_public_force: str = ""
+    # Where "Exit this page" (and Shift pressed three times) goes: a neutral site that replaces the page in history.
+    safeguard_public_exit_url: str = "https://www.bbc.co.uk/weather"
+    # Online reports one client address may send, and form submissions it may make (valid or not), per window.
+    # In the `limits` notation: "5/10 minutes", "20 per hour". One process: the counts are kept in memory.
+    safeguard_public_report_limit: str = "5/10 minutes"
+    safeguard_public_attempt_limit: str = "20/10 minutes"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -53,6 +62,24 @@ class Settings(BaseSettings):
                 f"(for example: {secrets.token_urlsafe(8)}...)"
             )
         return self
+
+    @field_validator("safeguard_public_report_limit", "safeguard_public_attempt_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"'{value}' is not a rate limit: write it like \"5/10 minutes\"") from exc
+        return value
+
+    @field_validator("safeguard_public_exit_url")
+    @classmethod
+    def _exit_url(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError("The quick-exit address must be an https:// address of a neutral site")
+        return value
 
     @property
     def demo_mode(self) -> bool:

@@ -48,6 +48,11 @@ PUBLIC_ROUTES = {
     ("POST", "/login/code"),
     ("POST", "/logout"),
     ("GET", "/healthz"),
+    # The public online report and help pages (issue 6 §7): no sign-in, by design.
+    ("GET", "/report"),
+    ("POST", "/report"),
+    ("GET", "/report/sent"),
+    ("GET", "/help"),
 }
 # Served by FastAPI itself (not an APIRoute): the API description, deliberately public.
 FRAMEWORK_PUBLIC = {("GET", "/api/openapi.json")}
