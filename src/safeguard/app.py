@@ -36,9 +36,19 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+PUBLIC_PAGES = ("/report", "/help")
+
+
 def _error(request: Request, status_code: int, heading: str, message: str) -> Response:
     if _is_api(request):
         return JSONResponse({"detail": message}, status_code=status_code)
+    path = request.url.path
+    if any(path == page or path.startswith(page + "/") for page in PUBLIC_PAGES):
+        # A member of the public keeps quick exit and the 999 guidance, and is never sent to the staff sign-in.
+        settings = request.app.state.settings
+        return render(request, "public/error.html", {
+            "heading": heading, "message": message, "public_force_name": settings.safeguard_force_name,
+            "exit_url": settings.safeguard_public_exit_url}, status_code=status_code, actor=None)
     return render(request, "error.html", {"heading": heading, "message": message, "status_code": status_code},
                   status_code=status_code)
 

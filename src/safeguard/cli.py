@@ -118,8 +118,9 @@ def _serve(host: str, port: int) -> None:
 
     from safeguard.app import create_app
 
+    # Live-board streams end by themselves within a minute; shutdown does not wait that long for them.
     uvicorn.run(create_app(), host=host, port=port, proxy_headers=False, server_header=False,
-                log_level="info", access_log=False)
+                log_level="info", access_log=False, timeout_graceful_shutdown=5)
 
 
 @app.command()

@@ -65,7 +65,21 @@ def seed_demo(urls: DatabaseUrls, seed: int = 1) -> bool:
     add_demo_markers(urls.admin)
     add_demo_crimes(urls.admin)
     add_demo_safeguarding(urls.admin)
+    add_demo_control_room(urls.admin)
     return True
+
+
+def add_demo_control_room(admin_url: str) -> None:
+    """Open contacts in the control room's queue (a silent 55 call from a DA-marked number among them), THRIVE
+    gradings, AML fixes (attached, held and quarantined), DA specialist advice and online reports."""
+    from safeguard.contact.aml_demo import seed_demo_aml
+    from safeguard.contact.board_demo import seed_demo_board
+    from safeguard.contact.intake_demo import seed_demo_contacts
+    from safeguard.contact.specialist_demo import seed_demo_specialist
+    from safeguard.public.demo import seed_demo_public
+
+    for seed in (seed_demo_contacts, seed_demo_board, seed_demo_aml, seed_demo_specialist, seed_demo_public):
+        seed(admin_url)
 
 
 def add_demo_safeguarding(admin_url: str) -> None:

@@ -235,6 +235,11 @@ async def test_the_form_needs_its_csrf_token(client: httpx.AsyncClient, db: Asyn
     token, form_id = await _form(client)
     missing = await client.post("/report", data={**answers(), "form_id": form_id})
     assert missing.status_code == 403
+    # The refusal is a public page: quick exit and 999 first, no way into the staff sign-in.
+    assert "This form has expired" in missing.text and "Exit this page" in missing.text
+    assert "999" in missing.text and 'href="/login"' not in missing.text and 'href="/"' not in missing.text
+    lost = await client.get("/report/nowhere")
+    assert lost.status_code == 404 and "Exit this page" in lost.text
     forged = await client.post("/report", data={**answers(), "form_id": form_id, "csrf_token": "0" * 64})
     assert forged.status_code == 403
     transport = httpx.ASGITransport(app=client._transport.app, client=("203.0.113.7", 50000))  # type: ignore[attr-defined]

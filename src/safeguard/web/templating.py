@@ -54,6 +54,8 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "/", P.HOME_VIEW),
     NavItem("DA calls for review", "/specialist", P.SAFEGUARDING_WRITE),
+    NavItem("Contacts", "/contacts", P.CONTACT_READ),
+    NavItem("Live board", "/board", P.CONTACT_READ),
     NavItem("People", "/people", P.PERSON_READ),
     NavItem("Caller history", "/people/history", P.PERSON_READ),
     NavItem("Duplicates", "/people/duplicates", P.PERSON_MERGE),
@@ -68,6 +70,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Support services", "/support-services", P.SAFEGUARDING_READ),
     NavItem("Clare's Law", "/disclosures", P.DISCLOSURE_READ),
     NavItem("Victims' Code", "/victims-code", P.SAFEGUARDING_READ),
+    NavItem("AML quarantine", "/aml/quarantine", P.CONTACT_READ),
     NavItem("Audit", "/audit", P.AUDIT_READ),
     NavItem("Users", "/admin/users", P.USER_ADMIN),
     NavItem("Manage support services", "/support-services/manage", P.SERVICES_ADMIN),
