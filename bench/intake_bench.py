@@ -34,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http_bench import _free_port
 
 CHANNELS = ("999", "999-silent", "101")
+FAILURES: dict[int, int] = {}  # status code -> count, for the intake POSTs that did not return 201
+SAMPLES: dict[int, str] = {}
 
 
 def _prepare(admin_url: str) -> tuple[int, str]:
@@ -86,10 +88,14 @@ async def _http(base_url: str, token: str, count: int, concurrency: int) -> dict
     auth = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
         run = secrets.token_hex(4)
+        keys = iter(range(10**9))  # warm-up and timed posts never share a key
 
         async def post(n: int) -> bool:
             response = await client.post("/api/v1/contacts", json=_body(n),
-                                         headers={**auth, "Idempotency-Key": f"bench-{run}-{n}"})
+                                         headers={**auth, "Idempotency-Key": f"bench-{run}-{next(keys)}"})
+            if response.status_code != 201:
+                FAILURES[response.status_code] = FAILURES.get(response.status_code, 0) + 1
+                SAMPLES.setdefault(response.status_code, response.text[:300])
             return response.status_code == 201
 
         async def health(_: int) -> bool:
@@ -176,3 +182,5 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
     print(markdown(run(args.requests, args.concurrency), args.concurrency))
+    if FAILURES:
+        print("Failed intake POSTs by status:", FAILURES, SAMPLES)
