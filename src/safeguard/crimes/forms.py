@@ -35,8 +35,10 @@ def parse_date(errors: dict[str, str], key: str, what: str, day: str, month: str
 
 
 def parse_when(errors: dict[str, str], key: str, what: str, day: str, month: str, year: str, clock: str, *,
-               required: bool = True) -> datetime | None:
-    """A date and a 24-hour time in UK local time; both are needed when either is given."""
+               required: bool = True, time_required: bool = True, example: str = "21:30") -> datetime | None:
+    """A date and a 24-hour time in UK local time; both are needed when either is given, unless
+    `time_required` is False, when a date alone means the start of that day. `example` is the time the
+    page's hint shows, repeated in the error."""
     on = parse_date(errors, key, what, day, month, year, required=required)
     if on is None:
         if key not in errors and clock.strip():
@@ -44,11 +46,13 @@ def parse_when(errors: dict[str, str], key: str, what: str, day: str, month: str
         return None
     text = clock.strip().replace(".", ":")
     if not text:
-        errors[key] = f"Enter the time {what}, like 21:30"
+        if not time_required:
+            return datetime.combine(on, time(0, 0), tzinfo=UK)
+        errors[key] = f"Enter the time {what}, like {example}"
         return None
     match = CLOCK.fullmatch(text)
     if not match or int(match[1]) > 23 or int(match[2] or 0) > 59:
-        errors[key] = f"The time {what} must be a 24-hour time, like 21:30"
+        errors[key] = f"The time {what} must be a 24-hour time, like {example}"
         return None
     return datetime.combine(on, time(int(match[1]), int(match[2] or 0)), tzinfo=UK)
 

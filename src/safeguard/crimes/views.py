@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
@@ -11,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from safeguard.auth.actor import Actor
 from safeguard.auth.permissions import P
-from safeguard.crimes import charges, service
+from safeguard.crimes import charges, forms, service
 from safeguard.crimes import offences as catalogue
 from safeguard.web.deps import DbSession, Requires
 from safeguard.web.templating import flash, render
@@ -77,7 +75,8 @@ async def record_crime(request: Request, db: DbSession, actor: Writer, incident_
         ticked = values[name]
         typed = values["other_" + name]
         people[name] = _person_numbers(parse_errors, name, label, [*ticked, *typed.replace(";", ",").split(",")])
-    occurred = _form_datetime(parse_errors, occurred_at_day, occurred_at_month, occurred_at_year, occurred_at_time)
+    occurred = forms.parse_when(parse_errors, "occurred_at", "the crime happened", occurred_at_day, occurred_at_month,
+                                occurred_at_year, occurred_at_time, time_required=False)
     if da_related not in ("yes", "no"):
         parse_errors["da_related"] = "Choose whether the crime is domestic abuse"
     new = service.NewCrime(incident_id=int(incident_id), offence_codes=offence, victim_ids=people["victims"],
@@ -160,32 +159,3 @@ def _person_numbers(errors: dict[str, str], field: str, label: str, texts: list[
             continue
         numbers.append(int(digits))
     return numbers
-
-
-def _form_datetime(errors: dict[str, str], day: str, month: str, year: str, clock: str) -> datetime | None:
-    """The date and time the crime happened, as typed in UK local time."""
-    parts = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
-    if not any(parts.values()):
-        errors["occurred_at"] = "Enter the date the crime happened"
-        return None
-    missing = [name for name, value in parts.items() if not value]
-    if missing:
-        errors["occurred_at"] = f"The date the crime happened must include a {' and a '.join(missing)}"
-        return None
-    if not all(value.isdigit() for value in parts.values()) or len(parts["year"]) != 4:
-        errors["occurred_at"] = "The date the crime happened must be a real date, with a 4-digit year"
-        return None
-    try:
-        on = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-    except ValueError:
-        errors["occurred_at"] = "The date the crime happened must be a real date"
-        return None
-    at = time(0, 0)
-    text = clock.strip().replace(".", ":")
-    if text:
-        match = re.fullmatch(r"(\d{1,2})(?::?(\d{2}))?", text)
-        if not match or int(match[1]) > 23 or int(match[2] or 0) > 59:
-            errors["occurred_at"] = "The time the crime happened must be a 24-hour time, like 21:30"
-            return None
-        at = time(int(match[1]), int(match[2] or 0))
-    return datetime.combine(on, at, tzinfo=service.UK)

@@ -3,8 +3,7 @@ saved assessment, and the supervisors' review queue."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
@@ -15,7 +14,8 @@ from safeguard.audit import service as audit
 from safeguard.auth.actor import Actor
 from safeguard.auth.permissions import P
 from safeguard.contact.models import Incident, IncidentPerson
-from safeguard.crimes.service import UK, incidents_by_reference, uk_time
+from safeguard.crimes import forms
+from safeguard.crimes.service import incidents_by_reference, uk_time
 from safeguard.people.history import visible_person
 from safeguard.risk import assessments, scoring
 from safeguard.risk.forms import Form as DashForm
@@ -175,7 +175,8 @@ async def save_assessment(request: Request, db: DbSession, actor: Writer, incide
     if not q8_yes:  # the supplement's untouched (not asked) radios are not answers to refuse
         supplement_answers = {k: v for k, v in supplement_answers.items() if v != scoring.NOT_ASKED}
     parse_errors: dict[str, str] = {}
-    assessed_at = _when(parse_errors, assessed_at_day, assessed_at_month, assessed_at_year, assessed_at_time)
+    assessed_at = forms.parse_when(parse_errors, "assessed_at", "the assessment was made", assessed_at_day,
+                                   assessed_at_month, assessed_at_year, assessed_at_time, time_required=False)
     new = assessments.NewAssessment(
         form=dash.id, victim_id=victim, incident_id=incident.id, answers=answers,
         supplement_answers=supplement_answers or None, professional_judgement=professional_judgement or None,
@@ -206,35 +207,6 @@ def _anchor(name: str) -> str:
     if name.startswith("supplement_answers."):
         return SUPPLEMENT_PREFIX + name.split(".", 1)[1]
     return name.removeprefix("answers.")
-
-
-def _when(errors: dict[str, str], day: str, month: str, year: str, clock: str) -> datetime | None:
-    """When the assessment was made, as typed in UK local time."""
-    parts = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
-    if not any(parts.values()):
-        errors["assessed_at"] = "Enter the date the assessment was made"
-        return None
-    missing = [name for name, value in parts.items() if not value]
-    if missing:
-        errors["assessed_at"] = f"The date the assessment was made must include a {' and a '.join(missing)}"
-        return None
-    if not all(value.isdigit() for value in parts.values()) or len(parts["year"]) != 4:
-        errors["assessed_at"] = "The date the assessment was made must be a real date, with a 4-digit year"
-        return None
-    try:
-        on = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-    except ValueError:
-        errors["assessed_at"] = "The date the assessment was made must be a real date"
-        return None
-    at = time(0, 0)
-    text = clock.strip().replace(".", ":")
-    if text:
-        match = re.fullmatch(r"(\d{1,2})(?::?(\d{2}))?", text)
-        if not match or int(match[1]) > 23 or int(match[2] or 0) > 59:
-            errors["assessed_at"] = "The time the assessment was made must be a 24-hour time, like 21:30"
-            return None
-        at = time(int(match[1]), int(match[2] or 0))
-    return datetime.combine(on, at, tzinfo=UK)
 
 
 # -- the review queue ----------------------------------------------------------------------------------------

@@ -3,8 +3,7 @@ steps, decision and disclosure. DISCLOSURE_READ to read, DISCLOSURE_WRITE to cha
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
@@ -12,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from safeguard.auth.actor import Actor
 from safeguard.auth.permissions import P
+from safeguard.crimes import forms
 from safeguard.crimes.service import UK, uk_time
 from safeguard.safeguarding import disclosure as service
 from safeguard.safeguarding.safe_contact import safe_contact_for
@@ -37,33 +37,9 @@ ANCHORS = {"person_at_risk": "person_at_risk", "subject": "subject", "route": "r
 
 def form_datetime(errors: dict[str, str], key: str, label: str, day: str, month: str, year: str,
                   clock: str) -> datetime | None:
-    """A date and a 24-hour time typed in UK local time; an error keyed `<key>_day` names what to fix."""
-    anchor = f"{key}_day"
-    parts = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
-    if not any(parts.values()):
-        errors[anchor] = f"Enter the date {label}"
-        return None
-    missing = [name for name, value in parts.items() if not value]
-    if missing:
-        errors[anchor] = f"The date {label} must include a {' and a '.join(missing)}"
-        return None
-    if not all(value.isdigit() for value in parts.values()) or len(parts["year"]) != 4:
-        errors[anchor] = f"The date {label} must be a real date, with a 4-digit year"
-        return None
-    try:
-        on = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-    except ValueError:
-        errors[anchor] = f"The date {label} must be a real date"
-        return None
-    at = time(0, 0)
-    typed = clock.strip().replace(".", ":")
-    if typed:
-        match = re.fullmatch(r"(\d{1,2})(?::?(\d{2}))?", typed)
-        if not match or int(match[1]) > 23 or int(match[2] or 0) > 59:
-            errors[anchor] = f"The time {label} must be a 24-hour time, like 14:30"
-            return None
-        at = time(int(match[1]), int(match[2] or 0))
-    return datetime.combine(on, at, tzinfo=UK)
+    """A date and an optional 24-hour time typed in UK local time; an error keyed `<key>_day` names what to fix."""
+    return forms.parse_when(errors, f"{key}_day", label, day, month, year, clock, time_required=False,
+                            example="14:30")
 
 
 def now_values(key: str, at: datetime | None = None) -> dict[str, str]:
