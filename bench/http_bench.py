@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -98,7 +100,9 @@ async def _measure(base_url: str, secret: str, requests: int, concurrency: int) 
         }
 
 
-def run(requests: int, concurrency: int) -> dict[str, dict[str, float]]:
+@contextmanager
+def migrated_database() -> Iterator[tuple[str, str]]:
+    """A throwaway embedded PostgreSQL, migrated: yields the owner's and the application's URLs."""
     with tempfile.TemporaryDirectory(prefix="sg-bench-") as tmp:
         server = EmbeddedPostgres(Path(tmp) / "data")
         server.acquire()
@@ -106,36 +110,47 @@ def run(requests: int, concurrency: int) -> dict[str, dict[str, float]]:
             bootstrap_database(server.url(), "safeguard", "safeguard_app")
             admin = server.url(database="safeguard")
             migrate.upgrade(admin, app_role="safeguard_app")
-            secret = _prepare(admin)
-            port = _free_port()
-            env = dict(os.environ, DATABASE_URL=server.url(user="safeguard_app", database="safeguard"),
-                       DATABASE_ADMIN_URL=admin, SAFEGUARD_ENV="development")
-            web = subprocess.Popen([sys.executable, "-m", "safeguard", "serve", "--port", str(port)], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            try:
-                deadline = time.monotonic() + 60
-                while time.monotonic() < deadline:
-                    try:
-                        if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        time.sleep(0.2)
-                return asyncio.run(_measure(f"http://127.0.0.1:{port}", secret, requests, concurrency))
-            finally:
-                web.terminate()
-                web.wait(timeout=30)
+            yield admin, server.url(user="safeguard_app", database="safeguard")
         finally:
             server.release()
 
 
-def markdown(results: dict[str, dict[str, float]], concurrency: int) -> str:
-    lines = [f"| endpoint ({concurrency} concurrent clients) | requests | errors | req/s | p50 ms | p95 ms | "
+@contextmanager
+def web_server(admin: str, app: str) -> Iterator[str]:
+    """`safeguard serve` (one uvicorn process) on a free loopback port, once /healthz answers: yields its URL."""
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=app, DATABASE_ADMIN_URL=admin, SAFEGUARD_ENV="development")
+    web = subprocess.Popen([sys.executable, "-m", "safeguard", "serve", "--port", str(port)], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
+
+
+def run(requests: int, concurrency: int) -> dict[str, dict[str, float]]:
+    with migrated_database() as (admin, app):
+        secret = _prepare(admin)
+        with web_server(admin, app) as base_url:
+            return asyncio.run(_measure(base_url, secret, requests, concurrency))
+
+
+def markdown(results: dict[str, dict[str, float]], concurrency: int, *, first: str = "endpoint",
+             rate: str = "req/s") -> str:
+    lines = [f"| {first} ({concurrency} concurrent clients) | requests | errors | {rate} | p50 ms | p95 ms | "
              "p99 ms | max ms |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, r in results.items():
         lines.append(f"| {name} | {r['requests']:.0f} | {r['errors']:.0f} | {r['rps']:.0f} | {r['p50']:.1f} | "
                      f"{r['p95']:.1f} | {r['p99']:.1f} | {r['max']:.1f} |")
     return "\n".join(lines)
-
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()

@@ -12,12 +12,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import os
 import secrets
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -26,12 +23,11 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from safeguard.db import migrate
-from safeguard.db.embedded import EmbeddedPostgres
-from safeguard.db.engine import bootstrap_database, psycopg_dsn
+from safeguard.db.engine import psycopg_dsn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_bench import _free_port
+import http_bench
+from http_bench import migrated_database, web_server
 
 CHANNELS = ("999", "999-silent", "101")
 FAILURES: dict[int, int] = {}  # status code -> count, for the intake POSTs that did not return 201
@@ -135,46 +131,17 @@ async def _inserts(app_url: str, force_id: int, count: int, concurrency: int) ->
 
 
 def run(count: int, concurrency: int) -> dict[str, dict[str, float]]:
-    with tempfile.TemporaryDirectory(prefix="sg-bench-") as tmp:
-        server = EmbeddedPostgres(Path(tmp) / "data")
-        server.acquire()
-        try:
-            bootstrap_database(server.url(), "safeguard", "safeguard_app")
-            admin = server.url(database="safeguard")
-            app = server.url(user="safeguard_app", database="safeguard")
-            migrate.upgrade(admin, app_role="safeguard_app")
-            force_id, token = _prepare(admin)
-            port = _free_port()
-            env = dict(os.environ, DATABASE_URL=app, DATABASE_ADMIN_URL=admin, SAFEGUARD_ENV="development")
-            web = subprocess.Popen([sys.executable, "-m", "safeguard", "serve", "--port", str(port)], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            try:
-                deadline = time.monotonic() + 60
-                while time.monotonic() < deadline:
-                    try:
-                        if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        time.sleep(0.2)
-                results = asyncio.run(_http(f"http://127.0.0.1:{port}", token, count, concurrency))
-            finally:
-                web.terminate()
-                web.wait(timeout=30)
-            results["baseline: single-row INSERT into contact over psycopg (no HTTP)"] = asyncio.run(
-                _inserts(app, force_id, count, concurrency))
-            return results
-        finally:
-            server.release()
+    with migrated_database() as (admin, app):
+        force_id, token = _prepare(admin)
+        with web_server(admin, app) as base_url:
+            results = asyncio.run(_http(base_url, token, count, concurrency))
+        results["baseline: single-row INSERT into contact over psycopg (no HTTP)"] = asyncio.run(
+            _inserts(app, force_id, count, concurrency))
+        return results
 
 
 def markdown(results: dict[str, dict[str, float]], concurrency: int) -> str:
-    lines = [f"| what ({concurrency} concurrent clients) | requests | errors | per second | p50 ms | p95 ms | "
-             "p99 ms | max ms |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for name, r in results.items():
-        lines.append(f"| {name} | {r['requests']:.0f} | {r['errors']:.0f} | {r['rps']:.0f} | {r['p50']:.1f} | "
-                     f"{r['p95']:.1f} | {r['p99']:.1f} | {r['max']:.1f} |")
-    return "\n".join(lines)
-
+    return http_bench.markdown(results, concurrency, first="what", rate="per second")
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
