@@ -140,6 +140,8 @@ async def test_force_branding_uses_arial_and_no_crown(page: Page, live_server: L
             await sign_in(page, live_server.data.handler)
         else:
             await page.goto("/login")
+        # Signing in ends on a redirect followed by a click: measure fonts once the stylesheet has loaded.
+        await page.wait_for_load_state("load")
         where = page.url
         banner = page.get_by_role("banner")
         await expect(banner).to_be_visible()
