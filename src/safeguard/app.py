@@ -216,6 +216,11 @@ def create_app(settings: Settings | None = None,
     from safeguard.crimes.suspect_api import router as suspect_api
     from safeguard.crimes.suspect_views import router as suspect_views
     from safeguard.crimes.views import router as crimes_views
+    from safeguard.operations.api import router as operations_api
+    from safeguard.operations.board_views import router as operation_board_views
+    from safeguard.operations.result_api import router as operation_result_api
+    from safeguard.operations.result_views import router as operation_result_views
+    from safeguard.operations.views import router as operation_views
     from safeguard.people.api import router as people_api
     from safeguard.people.duplicate_views import router as duplicate_views
     from safeguard.people.lookup_views import router as lookup_views
@@ -233,6 +238,8 @@ def create_app(settings: Settings | None = None,
     from safeguard.safeguarding.support_views import router as support_views
     from safeguard.safeguarding.victims_api import router as victims_api
     from safeguard.safeguarding.victims_views import router as victims_views
+    from safeguard.targeting.api import router as targeting_api
+    from safeguard.targeting.views import router as targeting_views
     from safeguard.web.views import router as web_views
 
     # These come before /people/{person_id} and /crimes/{crime_id}, which would otherwise claim
@@ -242,7 +249,8 @@ def create_app(settings: Settings | None = None,
                    custody_api, charge_api, result_api, crimes_api, risk_api, risk_views, marac_views, marac_api,
                    support_views, support_api, order_views, order_api, disclosure_views, disclosure_api,
                    victims_views, victims_api, public_views, board_views, specialist_views, grading_views,
-                   contact_views, contacts_api, aml_api):
+                   contact_views, contacts_api, aml_api, targeting_views, targeting_api, operation_board_views,
+                   operation_result_views, operation_result_api, operation_views, operations_api):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 

@@ -29,6 +29,7 @@ from safeguard.crimes.models import (
 from safeguard.db.base import Base
 from safeguard.force.models import Area, Force
 from safeguard.imports.models import ImportBatch, ImportRejection, SourceRecord
+from safeguard.operations.models import ArrestAttempt, Operation, OperationTarget
 from safeguard.people.models import (
     DuplicateCandidate,
     Location,
@@ -54,6 +55,7 @@ from safeguard.safeguarding.models import (
     VictimContact,
     VictimEntitlement,
 )
+from safeguard.targeting.models import HarmRanking, HarmRankingEntry, HarmWeightSet
 
 metadata = Base.metadata
 
@@ -63,6 +65,7 @@ __all__ = [
     "ApiToken",
     "Area",
     "Arrest",
+    "ArrestAttempt",
     "ArrestOffence",
     "AuditChainHead",
     "AuditEvent",
@@ -79,6 +82,9 @@ __all__ = [
     "DisclosureRequest",
     "DuplicateCandidate",
     "Force",
+    "HarmRanking",
+    "HarmRankingEntry",
+    "HarmWeightSet",
     "ImportBatch",
     "ImportRejection",
     "Incident",
@@ -90,6 +96,8 @@ __all__ = [
     "MaracReferralEvent",
     "Marker",
     "Offence",
+    "Operation",
+    "OperationTarget",
     "OrderBreach",
     "OutcomeType",
     "Person",

@@ -28,6 +28,7 @@ from safeguard.auth.tokens import create_token
 from safeguard.contact.models import Contact, Incident
 from safeguard.crimes.models import Arrest, Crime, Suspect
 from safeguard.db.session import set_force_context
+from safeguard.operations.models import ArrestAttempt, Operation, OperationTarget
 from safeguard.people.models import DuplicateCandidate, Person, PersonMerge
 from safeguard.risk.models import MaracAction, MaracMeeting, MaracReferral, RiskAssessment
 from safeguard.safeguarding.models import (
@@ -37,6 +38,7 @@ from safeguard.safeguarding.models import (
     SupportService,
     VictimEntitlement,
 )
+from safeguard.targeting.models import HarmRanking, HarmRankingEntry, HarmWeightSet
 from safeguard.web.deps import Public, Requires
 from tests.conftest import ForceData, csrf_from, make_settings, make_user, sign_in
 
@@ -298,6 +300,7 @@ async def test_every_page_as_every_role(role: str, client: httpx.AsyncClient, db
     db.add(contact)
     await db.flush()
     samples["contact_id"] = contact.id
+    samples.update(await _operation_samples(db, force_a, person, suspect))
     staff = await make_user(db, force_a, role)
     assert (await sign_in(client, staff)).status_code == 303
     pages = _page_routes(_app())
@@ -352,6 +355,37 @@ async def _safeguarding_samples(db: AsyncSession, force: ForceData, victim: Pers
     return {"assessment_id": assessment.id, "referral_id": referral.id, "meeting_id": meeting.id,
             "action_id": action.id, "service_id": service.id, "support_referral_id": support.id,
             "order_id": order.id, "disclosure_id": disclosure.id, "entitlement_id": entitlement.id}
+
+
+async def _operation_samples(db: AsyncSession, force: ForceData, target: Person,
+                             suspect: Suspect) -> dict[str, object]:
+    """A weight version, a ranked list with one entry, and an operation with a target and a planned attempt."""
+    weights = HarmWeightSet(force_id=force.id, version=1, weights={}, created_by="sample")
+    operation = Operation(force_id=force.id, name="Operation Sample", objective="Sample",
+                          starts_on=func.current_date(), ends_on=func.current_date() + 6, lead_name="Sample lead",
+                          created_by="sample")
+    db.add_all([weights, operation])
+    await db.flush()
+    ranking = HarmRanking(force_id=force.id, weight_set_id=weights.id, weight_version=1, as_of=func.current_date(),
+                          window_days=1095, engine="duckdb", perpetrators=1, computed_by="sample")
+    db.add(ranking)
+    await db.flush()
+    entry = HarmRankingEntry(force_id=force.id, ranking_id=ranking.id, rank=1, person_id=target.id, score=1,
+                             recency=1, frequency=0, gravity=0, victims=0, total_harm=0, incidents=1,
+                             victim_count=1, last_incident_on=func.current_date(), flags=[])
+    db.add(entry)
+    await db.flush()
+    chosen = OperationTarget(force_id=force.id, operation_id=operation.id, person_id=target.id, source="ranking",
+                             ranking_entry_id=entry.id, suspect_id=suspect.id, team_kind="local_policing",
+                             added_by="sample")
+    db.add(chosen)
+    await db.flush()
+    attempt = ArrestAttempt(force_id=force.id, operation_id=operation.id, target_id=chosen.id,
+                            planned_at=func.now(), address="1 Sample Street", planned_by="sample")
+    db.add(attempt)
+    await db.flush()
+    return {"weight_version": 1, "ranking_id": ranking.id, "entry_id": entry.id, "operation_id": operation.id,
+            "target_id": chosen.id, "attempt_id": attempt.id}
 
 
 # -- API tokens -------------------------------------------------------------------------------------------

@@ -38,8 +38,10 @@ class P(StrEnum):
     VICTIMS_SUPERVISE = "victims:supervise"
     SERVICES_ADMIN = "support-services:admin"
     TARGETS_READ = "targets:read"
+    TARGETS_WRITE = "targets:write"  # compute ranked lists and add weight versions
     OPERATION_READ = "operations:read"
     OPERATION_WRITE = "operations:write"
+    ATTEMPT_WRITE = "operations:attempts"  # record arrest attempts on an operation
     REPORT_READ = "reports:read"
     AUDIT_READ = "audit:read"
     USER_ADMIN = "users:admin"
@@ -68,21 +70,23 @@ ROLES: dict[str, Role] = {
              P.SAFEGUARDING_WRITE}, "Calls for review"),
         Role("response_officer", "Response officer", _BASE | {P.CONTACT_READ, P.PERSON_READ, P.INCIDENT_READ,
              P.RISK_READ, P.RISK_WRITE, P.CRIME_READ, P.ARREST_WRITE, P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE,
-             P.ORDER_WRITE, P.OPERATION_READ}, "My incidents"),
+             P.ORDER_WRITE, P.OPERATION_READ, P.ATTEMPT_WRITE}, "My incidents"),
         # A patrol or PPU sergeant: reviews the shift's DASH assessments and chases overdue victim contact.
         Role("sergeant", "Sergeant (supervisor)", _BASE | {P.CONTACT_READ, P.PERSON_READ, P.INCIDENT_READ,
              P.RISK_READ, P.RISK_WRITE, P.RISK_REVIEW, P.CRIME_READ, P.ARREST_WRITE, P.SAFEGUARDING_READ,
-             P.SAFEGUARDING_WRITE, P.ORDER_WRITE, P.VICTIMS_SUPERVISE, P.OPERATION_READ}, "Supervision"),
+             P.SAFEGUARDING_WRITE, P.ORDER_WRITE, P.VICTIMS_SUPERVISE, P.OPERATION_READ, P.ATTEMPT_WRITE},
+             "Supervision"),
         Role("ppu_investigator", "PPU investigator", _BASE | {P.PERSON_READ, P.PERSON_WRITE, P.INCIDENT_READ,
              P.INCIDENT_WRITE, P.CRIME_READ, P.CRIME_WRITE, P.ARREST_WRITE, P.RISK_READ, P.RISK_WRITE,
              P.RISK_REVIEW, P.MARAC_WRITE, P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE, P.ORDER_WRITE,
-             P.DISCLOSURE_READ, P.DISCLOSURE_WRITE, P.VICTIMS_SUPERVISE, P.TARGETS_READ, P.OPERATION_READ},
-             "Investigations"),
+             P.DISCLOSURE_READ, P.DISCLOSURE_WRITE, P.VICTIMS_SUPERVISE, P.TARGETS_READ, P.OPERATION_READ,
+             P.ATTEMPT_WRITE}, "Investigations"),
         Role("analyst", "Analyst", _BASE | {P.PERSON_READ, P.PERSON_WRITE, P.PERSON_MERGE,
              P.INCIDENT_READ, P.CRIME_READ,
-             P.TARGETS_READ, P.REPORT_READ}, "Analysis"),
+             P.TARGETS_READ, P.TARGETS_WRITE, P.REPORT_READ}, "Analysis"),
         Role("operation_lead", "Operation lead", _BASE | {P.PERSON_READ, P.INCIDENT_READ, P.CRIME_READ,
-             P.TARGETS_READ, P.OPERATION_READ, P.OPERATION_WRITE, P.REPORT_READ}, "Operations"),
+             P.TARGETS_READ, P.TARGETS_WRITE, P.OPERATION_READ, P.OPERATION_WRITE, P.ATTEMPT_WRITE, P.REPORT_READ},
+             "Operations"),
         Role("auditor", "Information manager / auditor", _BASE | {P.AUDIT_READ, P.REPORT_READ, P.PERSON_READ,
              P.DISCLOSURE_READ}, "Audit"),
         Role("administrator", "Administrator", _BASE | {P.USER_ADMIN, P.AUDIT_READ, P.SERVICES_ADMIN},
@@ -94,7 +98,8 @@ ROLES: dict[str, Role] = {
 TOKEN_SCOPES: frozenset[P] = frozenset({
     P.CONTACT_READ, P.CONTACT_WRITE, P.AML_WRITE, P.PERSON_READ, P.PERSON_WRITE, P.INCIDENT_READ,
     P.INCIDENT_WRITE, P.CRIME_READ, P.CRIME_WRITE, P.ARREST_WRITE, P.RISK_READ, P.RISK_WRITE, P.MARAC_WRITE,
-    P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE, P.ORDER_WRITE, P.TARGETS_READ, P.OPERATION_READ, P.REPORT_READ,
+    P.SAFEGUARDING_READ, P.SAFEGUARDING_WRITE, P.ORDER_WRITE, P.TARGETS_READ, P.OPERATION_READ, P.ATTEMPT_WRITE,
+    P.REPORT_READ,
 })
 
 TEAM_NAMES = {

@@ -228,9 +228,9 @@ class Arrest(ForceOwned, Base):
     arrested_by: Mapped[str] = mapped_column(String(140))
     arrested_by_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("app_user.id"), nullable=True)
     team_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("team.id"), nullable=True, index=True)
-    # The targeted operation the arrest was made in; NULL is "regular response". A plain column for now:
-    # the operation table arrives with the operations issue, whose migration adds the foreign key.
-    operation_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    # The targeted operation the arrest was made in; NULL is "regular response".
+    operation_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("operation.id"), nullable=True,
+                                                     index=True)
     da_related: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     # Arrested for breaching pre-charge bail: the custody clock gets 3 more hours (PCSC Act 2022).
     for_bail_breach: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")

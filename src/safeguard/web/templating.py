@@ -63,6 +63,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Wanted", "/crimes/wanted", P.CRIME_READ),
     NavItem("Custody", "/crimes/custody", P.CRIME_READ),
     NavItem("Crime results", "/crimes/results", P.REPORT_READ),
+    NavItem("Harm ranking", "/targets", P.TARGETS_READ),
+    NavItem("Operations", "/operations", P.OPERATION_READ),
     NavItem("DASH assessment", "/risk-assessments/new", P.RISK_WRITE),
     NavItem("DASH reviews", "/risk-assessments/reviews", P.RISK_REVIEW),
     NavItem("MARAC", "/marac", P.RISK_READ),
