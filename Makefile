@@ -7,7 +7,7 @@ STATIC := src/safeguard/web/static
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help demo test test-embedded test-external bench lint setup uv sync assets chromium clean
+.PHONY: help demo test test-embedded test-external bench lint setup uv sync assets chromium java clean
 
 help:
 	@echo "make demo   - set up everything and serve Safeguard with a seeded demo force"
@@ -18,7 +18,7 @@ help:
 demo: setup
 	$(UV) run safeguard demo
 
-test: setup chromium test-embedded test-external
+test: setup chromium java test-embedded test-external
 
 test-embedded:
 	$(UV) run pytest $(PYTEST_ARGS)
@@ -59,6 +59,19 @@ chromium:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 		else \
 			echo "Browser tests need $(CHROMIUM): run 'sudo apt-get install chromium'"; exit 1; \
+		fi; \
+	fi
+
+# The harm ranking's Spark engine (pyspark, from uv.lock) runs on a Java 17+ runtime; the suite proves Spark and
+# DuckDB rank alike.
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			echo "Installing Debian's Java runtime for the Spark ranking test"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
+		else \
+			echo "The Spark ranking test needs Java 17 or newer: run 'sudo apt-get install openjdk-17-jre-headless'"; \
+			exit 1; \
 		fi; \
 	fi
 

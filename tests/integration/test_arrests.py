@@ -4,7 +4,7 @@ warns as each deadline nears; every custody entry keeps the PACE rules, and a re
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -18,6 +18,7 @@ from safeguard.crimes.models import Arrest, ArrestOffence, CustodyReview, Suspec
 from safeguard.crimes.rules import add_months
 from safeguard.crimes.service import CrimeRefused, uk_time
 from safeguard.db.session import set_force_context
+from safeguard.operations.models import Operation
 from safeguard.people.service import restrict
 from tests.conftest import ForceData, csrf_from, make_user, sign_in
 from tests.integration.crime_scene import CrimeScene, count, crime_scene
@@ -287,6 +288,16 @@ async def test_no_extension_or_warrant_for_a_summary_only_arrest(db: AsyncSessio
     assert "summary only" in refused.value.errors["issued_at"]
 
 
+async def _operation(db: AsyncSession, force: ForceData) -> Operation:
+    await set_force_context(db, force.id)
+    operation = Operation(force_id=force.id, name=f"Operation {force.id}", objective="Arrest wanted DA suspects",
+                          starts_on=date.today(), ends_on=date.today() + timedelta(days=6), lead_name="Lead",
+                          created_by="test")
+    db.add(operation)
+    await db.flush()
+    return operation
+
+
 # -- the API and other forces ---------------------------------------------------------------------------------
 
 async def test_the_api_records_an_arrest_and_the_custody_entries_under_the_same_rules(
@@ -299,8 +310,11 @@ async def test_the_api_records_an_arrest_and_the_custody_entries_under_the_same_
     reader = await create_token(db, force_id=force_a.id, name="dash", scopes=["crimes:read"])
     auth = {"Authorization": f"Bearer {writer}"}
     now = datetime.now(UTC)
+    theirs = await _operation(db, force_b)
+    operation = await _operation(db, force_a)
     body = {"suspect_id": scene.suspect.id, "arrested_at": (now - 3 * H).isoformat(), "place": "Elm Road",
-            "offence_codes": ["abh"], "team_id": force_a.teams["operational_support"].id, "operation_id": 12}
+            "offence_codes": ["abh"], "team_id": force_a.teams["operational_support"].id,
+            "operation_id": operation.id}
     assert (await client.post("/api/v1/crimes/arrests", json=body,
                               headers={"Authorization": f"Bearer {reader}"})).status_code == 403
     bad = await client.post("/api/v1/crimes/arrests", headers=auth, json={
@@ -310,6 +324,11 @@ async def test_the_api_records_an_arrest_and_the_custody_entries_under_the_same_
     assert {e["field"]: e["message"] for e in bad.json()["errors"]} == {
         "arrested_at": "The time of the arrest must not be in the future",
         "offence_codes": "'treason' is not an offence in the catalogue", "team_id": "Choose a team of your force"}
+    not_ours = await client.post("/api/v1/crimes/arrests", headers=auth, json={**body, "operation_id": theirs.id})
+    assert not_ours.status_code == 422
+    assert not_ours.json()["errors"] == [{"field": "operation_id", "message": (
+        f"There is no operation {theirs.id} in your force: give the number on the operation's page, or choose "
+        "regular response")}]
     missing = await client.post("/api/v1/crimes/arrests", headers=auth,
                                 json={**body, "suspect_id": elsewhere.suspect.id})
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "suspect_id"
@@ -317,7 +336,7 @@ async def test_the_api_records_an_arrest_and_the_custody_entries_under_the_same_
     created = await client.post("/api/v1/crimes/arrests", headers=auth, json=body)
     assert created.status_code == 201, created.text
     arrest = created.json()
-    assert arrest["operation_id"] == 12 and arrest["suspect_status"] == "arrested" and arrest["da_related"]
+    assert arrest["operation_id"] == operation.id and arrest["suspect_status"] == "arrested" and arrest["da_related"]
     assert arrest["clock"]["relevant_time_estimated"] is True and arrest["clock"]["limit_kind"] == "basic"
     assert arrest["clock"]["warnings"][0]["about"] == "arrival"
     path = f"/api/v1/crimes/arrests/{arrest['id']}"

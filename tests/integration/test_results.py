@@ -19,6 +19,7 @@ from safeguard.crimes.models import OFFENCE_CATEGORIES
 from safeguard.crimes.rules import add_months
 from safeguard.crimes.service import CrimeRefused, uk_time
 from safeguard.db.session import set_force_context
+from safeguard.operations.models import Operation
 from tests.conftest import ForceData, make_user, sign_in
 from tests.integration.crime_scene import CrimeScene, crime_scene
 
@@ -66,7 +67,11 @@ async def known(db: AsyncSession, force_a: ForceData, force_b: ForceData) -> For
     await _arrest(db, a, SINCE + 2 * D, for_bail_breach=True)
     await _charge(db, a, SINCE + 2 * D + 3 * H, ["coercive-control", "abh"])
     await _outcome(db, a, "1", SINCE + 3 * D)
-    await _arrest(db, b, SINCE, operation_id=7)  # the first instant of the period counts
+    operation = Operation(force_id=force_a.id, name="Operation Results", objective="Arrests", lead_name="Lead",
+                          starts_on=START, ends_on=START + timedelta(days=6), created_by="test")
+    db.add(operation)
+    await db.flush()
+    await _arrest(db, b, SINCE, operation_id=operation.id)  # the first instant of the period counts
     await _charge(db, b, SINCE + D, ["harassment"])
     await _outcome(db, b, "1", SINCE + 4 * D)
     await _arrest(db, c, SINCE - timedelta(minutes=1))  # just before

@@ -15,6 +15,7 @@ from safeguard.contact import grading
 from safeguard.contact.models import GRADES
 from safeguard.contact.rules import GRADE_LABELS
 from safeguard.crimes.service import uk_time
+from safeguard.web.api_errors import refusal
 from safeguard.web.deps import DbSession, Requires
 from safeguard.web.templating import flash, render
 
@@ -138,8 +139,7 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 
 def _refused(detail: str, errors: dict[str, str]) -> JSONResponse:
     names = {key: f"thrive.{key}" for key in grading.THRIVE_KEYS} | {"close_reason": "reason"}
-    return JSONResponse({"detail": detail, "errors": [{"field": names.get(name, name), "message": message}
-                                                      for name, message in errors.items()]}, status_code=422)
+    return refusal(detail, errors, names)
 
 
 async def _out(db: DbSession, actor: Actor, contact_id: int) -> GradingOut:

@@ -17,6 +17,7 @@ from safeguard.auth.actor import Actor
 from safeguard.auth.permissions import P
 from safeguard.contact import specialist
 from safeguard.crimes.schemas import ProblemOut
+from safeguard.web.api_errors import refusal
 from safeguard.web.deps import DbSession, Requires
 from safeguard.web.templating import flash, render
 
@@ -163,8 +164,6 @@ async def give_advice_api(contact_id: ContactId, body: AdviceIn, db: DbSession, 
     except specialist.ContactNotFound:
         raise HTTPException(404, f"No DA contact {contact_id} in your force.") from None
     except specialist.AdviceRefused as refused:
-        return JSONResponse({"detail": "The advice was not recorded.",
-                             "errors": [{"field": k, "message": v} for k, v in refused.errors.items()]},
-                            status_code=422)
+        return refusal("The advice was not recorded.", refused.errors)
     return AdviceOut(id=row.id, advice=row.advice, referral_note=row.referral_note, given_at=row.given_at,
                      given_by=row.given_by)

@@ -19,6 +19,7 @@ from safeguard.crimes.schemas import (
     PersonRef,
     SuspectOut,
 )
+from safeguard.web.api_errors import refusal
 from safeguard.web.deps import DbSession, Requires
 
 router = APIRouter(prefix="/api/v1/crimes", tags=["crimes"])
@@ -86,6 +87,4 @@ async def create_crime(body: CrimeIn, db: DbSession,
 
 
 def _refused(errors: dict[str, str]) -> JSONResponse:
-    return JSONResponse({"detail": "The crime was not recorded.",
-                         "errors": [{"field": name, "message": message} for name, message in errors.items()]},
-                        status_code=422)
+    return refusal("The crime was not recorded.", errors)

@@ -20,7 +20,8 @@ from safeguard.crimes.schemas import (
     OutcomeTypesOut,
     SuspectDetailOut,
 )
-from safeguard.crimes.suspect_api import refused, suspect_out
+from safeguard.crimes.suspect_api import suspect_out
+from safeguard.web.api_errors import refusal as refused
 from safeguard.web.deps import DbSession, Requires
 
 router = APIRouter(prefix="/api/v1/crimes", tags=["charges"])

@@ -23,6 +23,7 @@ from safeguard.crimes import suspects
 from safeguard.crimes.models import Arrest, ArrestOffence, Charge, Crime, CustodyReview, Offence, Suspect
 from safeguard.crimes.rules import RANK_LABELS, ClockRules, rules_for
 from safeguard.crimes.service import MAX_OFFENCES, CrimeRefused, PersonInCrime, _person
+from safeguard.operations.models import Operation
 from safeguard.people.models import Person
 from safeguard.people.service import may_see
 
@@ -154,6 +155,9 @@ async def record_arrest(db: AsyncSession, actor: Actor, new: NewArrest, *, via: 
         errors["team"] = "Choose a team of your force"
     if new.operation_id is not None and not 1 <= new.operation_id <= 2**62:
         errors["operation"] = "Give the operation's number, or choose regular response"
+    elif new.operation_id is not None and await db.get(Operation, new.operation_id) is None:
+        errors["operation"] = (f"There is no operation {new.operation_id} in your force: give the number on the "
+                               "operation's page, or choose regular response")
     if new.for_bail_breach and (suspect.status != "bailed" or await suspects.active_bail(db, suspect.id) is None):
         errors["for_bail_breach"] = "Only a suspect on pre-charge bail can be arrested for breaching it"
     if at is not None and "arrested_at" not in errors:

@@ -26,7 +26,7 @@ from safeguard.crimes.schemas import (
     WarrantIn,
 )
 from safeguard.crimes.service import CrimeRefused
-from safeguard.crimes.suspect_api import refused
+from safeguard.web.api_errors import refusal as refused
 from safeguard.web.deps import DbSession, Requires
 
 router = APIRouter(prefix="/api/v1/crimes/arrests", tags=["arrests"])

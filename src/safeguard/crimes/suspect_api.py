@@ -26,6 +26,7 @@ from safeguard.crimes.schemas import (
     WantedOut,
 )
 from safeguard.crimes.service import CrimeRefused
+from safeguard.web.api_errors import refusal as refused
 from safeguard.web.deps import DbSession, Requires
 
 router = APIRouter(prefix="/api/v1/crimes", tags=["suspects"])
@@ -55,12 +56,6 @@ def suspect_out(s: suspects.SuspectDetail) -> SuspectDetailOut:
                            remanded=c.remanded, first_court_date=c.first_court_date, court=c.court)
                  for c in s.charges],
         next_steps=[NextStepOut(to=to, how=how) for to, how in s.next_steps])
-
-
-def refused(detail: str, errors: dict[str, str], names: dict[str, str] | None = None) -> JSONResponse:
-    names = names or {}
-    return JSONResponse({"detail": detail, "errors": [{"field": names.get(name, name), "message": message}
-                                                      for name, message in errors.items()]}, status_code=422)
 
 
 @router.get("/wanted", response_model=WantedListOut)

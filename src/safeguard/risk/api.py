@@ -19,6 +19,7 @@ from safeguard.auth.actor import Actor
 from safeguard.auth.permissions import P
 from safeguard.crimes.schemas import ProblemOut
 from safeguard.risk import assessments, scoring
+from safeguard.web.api_errors import refusal
 from safeguard.web.deps import DbSession, Requires
 
 router = APIRouter(prefix="/api/v1/risk-assessments", tags=["risk"])
@@ -63,9 +64,7 @@ async def score_assessment(body: ScoreIn,
     try:
         scored = scoring.assess(body.form, body.answers, body.professional_judgement, body.rationale)
     except scoring.ScoreRefused as refused:
-        return JSONResponse({"detail": "The assessment could not be scored.",
-                             "errors": [{"field": name, "message": message}
-                                        for name, message in refused.errors.items()]}, status_code=422)
+        return refusal("The assessment could not be scored.", refused.errors)
     return ScoreOut(score=scored.score, suggested_level=scored.suggested_level, final_level=scored.final_level,
                     marac_routes=list(scored.marac_routes), not_asked=list(scored.not_asked),
                     supplements_due=list(scored.supplements_due))
@@ -162,11 +161,6 @@ def assessment_out(view: assessments.AssessmentView) -> AssessmentOut:
                          level=view.reviewed_level, note=view.review_note))
 
 
-def _refused(detail: str, errors: dict[str, str]) -> JSONResponse:
-    return JSONResponse({"detail": detail, "errors": [{"field": name, "message": message}
-                                                      for name, message in errors.items()]}, status_code=422)
-
-
 NOT_FOUND = "No such risk assessment."
 
 
@@ -183,7 +177,7 @@ async def save_assessment(body: AssessmentIn, db: DbSession, actor: Writer) -> S
     try:
         saved = await assessments.save_assessment(db, actor, new, via="api")
     except assessments.AssessmentRefused as refused:
-        return _refused("The assessment was not saved.", refused.errors)
+        return refusal("The assessment was not saved.", refused.errors)
     return SavedOut(id=saved.id, url=_url(saved.id), reference=saved.reference, score=saved.score,
                     suggested_level=saved.suggested_level, final_level=saved.final_level,
                     marac_routes=list(saved.marac_routes),
@@ -210,5 +204,5 @@ async def review_assessment(assessment_id: AssessmentId, body: ReviewIn, db: DbS
     except assessments.AssessmentNotFound:
         raise HTTPException(404, NOT_FOUND) from None
     except assessments.AssessmentRefused as refused:
-        return _refused("The review was not saved.", refused.errors)
+        return refusal("The review was not saved.", refused.errors)
     return assessment_out(await assessments.read_assessment(db, actor, assessment_id, reason="reviewed"))

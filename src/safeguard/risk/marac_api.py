@@ -18,6 +18,7 @@ from safeguard.auth.permissions import P
 from safeguard.crimes.schemas import ProblemOut
 from safeguard.crimes.service import PersonInCrime
 from safeguard.risk import marac
+from safeguard.web.api_errors import refusal as refused
 from safeguard.web.deps import DbSession, Requires
 
 router = APIRouter(prefix="/api/v1/marac", tags=["marac"])
@@ -156,11 +157,6 @@ class MeetingOut(BaseModel):
     status: str
     area: str | None
     cases: list[MeetingCaseOut]
-
-
-def refused(detail: str, errors: dict[str, str]) -> JSONResponse:
-    return JSONResponse({"detail": detail, "errors": [{"field": name, "message": message}
-                                                      for name, message in errors.items()]}, status_code=422)
 
 
 def _action_out(a: marac.ActionView) -> ActionOut:

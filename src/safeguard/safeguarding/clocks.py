@@ -45,6 +45,15 @@ def _bank_holidays(country: str, subdiv: str | None) -> holidays.HolidayBase:
     return holidays.country_holidays(country, subdiv=subdiv)
 
 
+def bank_holiday(day: date, country: str = "GB", subdiv: str | None = "ENG") -> str | None:
+    """The bank holiday's name if `day` is one in the calendar chosen (England and Wales by default), else None.
+
+    The one place Safeguard asks the `holidays` library: the legal clocks here and the Victims' Code's
+    working days both come through it."""
+    name = _bank_holidays(country, subdiv).get(day)
+    return str(name) if name else None
+
+
 @dataclass(frozen=True)
 class ExcludedDays:
     """The days a legal clock does not count: Sundays, Christmas Day, Good Friday and bank holidays.
@@ -66,9 +75,9 @@ class ExcludedDays:
         if self.good_friday and day == easter(day.year) - timedelta(days=2):
             return "Good Friday"
         if self.bank_holidays:
-            name = _bank_holidays(self.country, self.subdiv).get(day)
+            name = bank_holiday(day, self.country, self.subdiv)
             if name:
-                return str(name)
+                return name
         if self.sundays and day.weekday() == 6:
             return "Sunday"
         return None

@@ -16,6 +16,7 @@ from safeguard.auth.actor import Actor
 from safeguard.auth.permissions import P
 from safeguard.crimes.schemas import CrimeRefusedOut
 from safeguard.safeguarding import disclosure as service
+from safeguard.web.api_errors import refusal as refused
 from safeguard.web.deps import DbSession, Requires
 
 router = APIRouter(prefix="/api/v1/disclosures", tags=["disclosures"])
@@ -93,11 +94,6 @@ def request_out(v: service.RequestView) -> DisclosureRequestOut:
         decision=v.decision, decided_at=v.decided_at, decided_by=v.decided_by, rationale=v.rationale,
         disclosed_to=v.disclosed_to, disclosed_at=v.disclosed_at, disclosure_text=v.disclosure_text,
         history=[StepOut.model_validate(h) for h in v.history])
-
-
-def refused(what: str, errors: dict[str, str]) -> JSONResponse:
-    return JSONResponse({"detail": what, "errors": [{"field": k, "message": m} for k, m in errors.items()]},
-                        status_code=422)
 
 
 NAMES = {"person_at_risk": "person_at_risk_id", "subject": "subject_id"}

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from safeguard.auth.actor import Actor
 from safeguard.auth.permissions import P
 from safeguard.safeguarding import orders
+from safeguard.web.api_errors import refusal
 from safeguard.web.deps import DbSession, Requires
 
 router = APIRouter(prefix="/api/v1/orders", tags=["protective orders"])
@@ -175,8 +176,7 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 
 
 def _refused(what: str, errors: dict[str, str]) -> JSONResponse:
-    return JSONResponse({"detail": what, "errors": [{"field": NAMES.get(name, name), "message": message}
-                                                    for name, message in errors.items()]}, status_code=422)
+    return refusal(what, errors, NAMES)
 
 
 def _not_found(order_id: int) -> HTTPException:

@@ -22,6 +22,7 @@ from safeguard.safeguarding.safe_contact import (
     read_safe_contact,
     save_safe_contact,
 )
+from safeguard.web.api_errors import refusal as refused
 from safeguard.web.deps import DbSession, Requires
 
 router = APIRouter(prefix="/api/v1", tags=["support services"])
@@ -33,11 +34,6 @@ Writer = Annotated[Actor, Depends(Requires(P.SAFEGUARDING_WRITE))]
 SafeguardingReader = Annotated[Actor, Depends(Requires(P.SAFEGUARDING_READ))]
 REFUSED: dict[int | str, dict[str, Any]] = {
     422: {"model": CrimeRefusedOut, "description": "Nothing was saved; each field at fault is named"}}
-
-
-def refused(detail: str, errors: dict[str, str]) -> JSONResponse:
-    return JSONResponse({"detail": detail, "errors": [{"field": name, "message": message}
-                                                      for name, message in errors.items()]}, status_code=422)
 
 
 # -- the directory ----------------------------------------------------------------------------------------

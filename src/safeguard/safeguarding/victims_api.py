@@ -17,6 +17,7 @@ from safeguard.auth.actor import Actor
 from safeguard.auth.permissions import P
 from safeguard.crimes.schemas import CrimeRefusedOut
 from safeguard.safeguarding import victims_code as service
+from safeguard.web.api_errors import refusal
 from safeguard.web.deps import DbSession, Requires
 
 router = APIRouter(prefix="/api/v1/victims-code", tags=["victims-code"])
@@ -110,9 +111,7 @@ async def create_contact(body: ContactIn, db: DbSession, actor: Writer) -> Conta
         raise HTTPException(404, f"No person {body.person_id}.") from None
     except service.VictimsCodeRefused as refused:
         names = {"entitlement": "entitlement_id", "crime": "crime_id"}
-        return JSONResponse({"detail": "The contact was not recorded.",
-                             "errors": [{"field": names.get(k, k), "message": m} for k, m in refused.errors.items()]},
-                            status_code=422)
+        return refusal("The contact was not recorded.", refused.errors, names)
     met = None
     if contact.entitlement_id is not None:
         view, _ = await service.read_entitlement(db, actor, contact.entitlement_id)

@@ -20,10 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Any
 
-import holidays
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +33,7 @@ from safeguard.crimes.service import UK, uk_time
 from safeguard.force.models import Force
 from safeguard.people.models import Person
 from safeguard.people.service import may_see
+from safeguard.safeguarding.clocks import bank_holiday
 from safeguard.safeguarding.models import CONTACT_METHODS, VictimContact, VictimEntitlement
 
 RIGHT_TITLES = {
@@ -75,14 +74,9 @@ class VictimsCodeNotFound(LookupError):
 
 # -- working days ------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=16)
-def _calendar(country: str, subdiv: str | None, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year).keys())
-
-
 def is_working_day(day: date, country: str = "GB", subdiv: str | None = "ENG") -> bool:
     """Monday to Friday, and not a bank holiday in the calendar chosen (England and Wales by default)."""
-    return day.weekday() < 5 and day not in _calendar(country, subdiv, day.year)
+    return day.weekday() < 5 and bank_holiday(day, country, subdiv) is None
 
 
 def add_working_days(start: datetime, days: int, country: str = "GB", subdiv: str | None = "ENG") -> datetime:
