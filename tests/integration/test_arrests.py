@@ -135,7 +135,7 @@ async def test_a_refused_arrest_names_each_field_and_saves_nothing(
     empty = await client.post(path, data={"csrf_token": base["csrf_token"], **_when("arrested_at", at),
                                           "operation": "op12", "da_related": ""})
     for message in ('href="#offences">Choose at least one offence', 'href="#place">Enter where the arrest was made',
-                    'href="#team">Choose the team', 'href="#operation">Give the operation&#39;s number',
+                    'href="#team">Choose the team', 'href="#operation">Choose the operation from the list',
                     'href="#da_related">Choose whether the arrest is for domestic abuse'):
         assert message in empty.text, message
     breach = await client.post(path, data={**base, **_when("arrested_at", at), "for_bail_breach": "yes"})

@@ -93,6 +93,13 @@ class ArrestView:
     rules: ClockRules
 
 
+async def operations(db: AsyncSession) -> list[tuple[int, str]]:
+    """The force's operations that an arrest may be made in (not closed), newest first, as (id, label)."""
+    rows = await db.scalars(select(Operation).where(Operation.status != "closed")
+                            .order_by(Operation.starts_on.desc(), Operation.id.desc()))
+    return [(o.id, f"{o.name} ({o.starts_on:%-d %b} to {o.ends_on:%-d %b %Y})") for o in rows]
+
+
 async def teams(db: AsyncSession, actor: Actor) -> list[tuple[int, str]]:
     """The force's teams (staff tables are filtered by force in code, not by row-level security)."""
     return [(t.id, t.name) for t in await db.scalars(select(Team).where(Team.force_id == actor.force_id)

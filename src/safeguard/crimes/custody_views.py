@@ -81,7 +81,7 @@ async def record_arrest(request: Request, suspect_id: Id, db: DbSession, actor: 
     team = forms.text(values, "team", 30)
     operation = forms.text(values, "operation", 30)
     if operation and not operation.isdigit():
-        errors["operation"] = "Give the operation's number, like 12, or leave it blank for regular response"
+        errors["operation"] = "Choose the operation from the list, or regular response"
     da = forms.text(values, "da_related", 5)
     if da not in ("yes", "no"):
         errors["da_related"] = "Choose whether the arrest is for domestic abuse"
@@ -134,6 +134,7 @@ async def _arrest_form(request: Request, db: DbSession, actor: Actor, suspect_id
         errors = {"suspect": refusal}
     return render(request, "crimes/arrest.html", {
         "s": suspect, "crime": crime, "errors": errors, "values": values, "teams": await custody.teams(db, actor),
+        "operations": await custody.operations(db),
         "groups": [(catalogue.category_label(c), items) for c, items in groups.items()],
         "title": ("Error: " if errors else "") + "Record the arrest"},
         status_code=400 if (refusal and status_code == 200) else status_code)
