@@ -49,6 +49,37 @@ FROM chosen c JOIN incident_person ip ON ip.incident_id = c.incident_id WHERE ip
 """
 
 
+# Inputs of the other flags, also only once: a DASH for the victim of every 7th DA incident (its level from the
+# incident's id, so a victim's latest assessment is sometimes high and sometimes not), and an active order
+# (or, one time in four, an expired one) on the suspect of every 25th.
+ADD_FLAG_INPUTS_SQL = """
+WITH force_row AS (SELECT id FROM force WHERE code = %(force)s),
+dash AS (
+    INSERT INTO risk_assessment (force_id, reference, victim_id, incident_id, form, answers, score, suggested_level,
+                                 final_level, marac_routes, assessed_at, assessed_by)
+    SELECT i.force_id, 'RA-H-' || ip.id, ip.person_id, i.id, 'DASH-27', '{}'::jsonb, (i.id %% 24)::smallint,
+           (ARRAY['standard', 'medium', 'high'])[1 + i.id %% 3], (ARRAY['standard', 'medium', 'high'])[1 + i.id %% 3],
+           '[]'::jsonb, i.occurred_at + interval '3 hours', 'synthetic DASH'
+    FROM incident i JOIN incident_person ip ON ip.incident_id = i.id AND ip.role = 'victim'
+    WHERE i.force_id = (SELECT id FROM force_row) AND i.da_related AND i.id %% 7 = 0
+      AND NOT EXISTS (SELECT 1 FROM risk_assessment r WHERE r.force_id = i.force_id)
+    RETURNING id
+)
+INSERT INTO protective_order (force_id, reference, kind, subject_id, status, starts_at, recorded_by)
+SELECT DISTINCT ON (ip.person_id) i.force_id, 'PO-H-' || ip.id, 'dapo', ip.person_id,
+       CASE WHEN i.id %% 4 = 0 THEN 'expired' ELSE 'active' END, i.occurred_at + interval '2 days', 'synthetic orders'
+FROM incident i JOIN incident_person ip ON ip.incident_id = i.id AND ip.role = 'suspect'
+WHERE i.force_id = (SELECT id FROM force_row) AND i.da_related AND i.id %% 25 = 0
+  AND NOT EXISTS (SELECT 1 FROM protective_order o WHERE o.force_id = i.force_id)
+"""
+
+
+def add_flag_inputs(admin_url: str, force_code: str) -> None:
+    """DASH assessments and protective orders for the force, once (as the owner)."""
+    with psycopg.connect(psycopg_dsn(admin_url)) as conn:
+        conn.execute(ADD_FLAG_INPUTS_SQL, {"force": force_code})
+
+
 def add_crimes(admin_url: str, force_code: str) -> int:
     """Add the crimes (as the owner, in one transaction); returns how many suspects were added."""
     with psycopg.connect(psycopg_dsn(admin_url)) as conn:
