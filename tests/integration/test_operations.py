@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+import psycopg
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,14 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.actor import Actor
 from safeguard.crimes import suspects
-from safeguard.crimes.models import Arrest, ArrestOffence, Suspect, SuspectEvent
+from safeguard.crimes.models import Arrest, ArrestOffence, Crime, CrimeOffence, Offence, Suspect, SuspectEvent
 from safeguard.crimes.service import uk_time
+from safeguard.db.engine import make_engine, psycopg_dsn
 from safeguard.db.session import set_force_context
+from safeguard.demo import DEMO_FORCE_CODE
 from safeguard.operations import attempts, service, targets
+from safeguard.operations.demo_seed import add_demo_operation
 from safeguard.operations.models import ArrestAttempt, Operation, OperationTarget
 from safeguard.people.models import Location, Marker, Person, PersonAddress
 from safeguard.targeting.models import HarmRanking, HarmRankingEntry, HarmWeightSet
-from tests.conftest import ForceData, Staff, csrf_from, make_user, sign_in
+from tests.conftest import DatabaseUnderTest, ForceData, Staff, csrf_from, make_force, make_user, sign_in
 from tests.integration.crime_scene import WHEN, CrimeScene, actor_for, crime_scene
 
 H = timedelta(hours=1)
@@ -520,3 +524,79 @@ async def test_another_forces_operation_is_not_found_and_roles_without_the_permi
     csrf = csrf_from((await client.get("/operations")).text)
     assert (await client.post(f"/operations/{operation.id}/status",
                               data={"csrf_token": csrf, "to": "closed"})).status_code == 403
+
+
+# -- the demo ----------------------------------------------------------------------------------------------
+
+async def test_the_demo_seed_runs_a_closed_and_a_live_operation_once(fresh_db: DatabaseUnderTest) -> None:
+    engine = make_engine(fresh_db.app_url)
+    occurred = datetime.now(UTC) - timedelta(days=90)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as s, s.begin():
+            force = await make_force(s, DEMO_FORCE_CODE, "Demo Constabulary")
+            lead = await make_user(s, force, "operation_lead", username="oplead")
+            offence = await s.scalar(select(Offence).where(Offence.code == "abh"))
+            assert offence is not None
+            weights = HarmWeightSet(force_id=force.id, version=1, weights={}, created_by="test")
+            s.add(weights)
+            await s.flush()
+            ranking = HarmRanking(force_id=force.id, weight_set_id=weights.id, weight_version=1, as_of=TODAY,
+                                  window_days=1095, engine="duckdb", perpetrators=36, computed_by="test")
+            s.add(ranking)
+            await s.flush()
+            for n in range(36):
+                person = Person(force_id=force.id, forename=f"Perp{n}", surname="Demo")
+                home = Location(force_id=force.id, line1=f"{n} Demo Street", town="Northfield")
+                s.add_all([person, home])
+                await s.flush()
+                crime = Crime(force_id=force.id, reference=f"CR-D-{n}", occurred_at=occurred, recorded_at=occurred,
+                              recorded_by="test", da_related=True)
+                s.add_all([crime, PersonAddress(force_id=force.id, person_id=person.id, location_id=home.id),
+                           HarmRankingEntry(force_id=force.id, ranking_id=ranking.id, rank=n + 1, person_id=person.id,
+                                            score=100 - n, recency=1, frequency=1, gravity=1, victims=1, total_harm=1,
+                                            incidents=1, victim_count=1, last_incident_on=occurred.date(), flags=[])])
+                await s.flush()
+                wanted = n % 2 == 0
+                s.add_all([CrimeOffence(force_id=force.id, crime_id=crime.id, offence_id=offence.id, principal=True),
+                           Suspect(force_id=force.id, crime_id=crime.id, person_id=person.id,
+                                   status="wanted" if wanted else "outstanding", status_since=occurred,
+                                   wanted_since=occurred if wanted else None)])
+    finally:
+        await engine.dispose()
+    add_demo_operation(fresh_db.admin_url)
+    add_demo_operation(fresh_db.admin_url)  # idempotent
+    with psycopg.connect(psycopg_dsn(fresh_db.admin_url)) as conn:
+        operations = {name: (status, starts, ends, lead_name, op_id) for name, status, starts, ends, lead_name, op_id
+                      in conn.execute("SELECT name, status, starts_on, ends_on, lead_name, id FROM operation")}
+        assert set(operations) == {"Operation Kestrel", "Operation Harbour"}
+        status, starts, ends, lead_name, harbour = operations["Operation Harbour"]
+        assert status == "active" and starts <= TODAY <= ends and (ends - starts).days == 6
+        assert lead_name == lead.user.display_name
+        k_status, _, k_ends, _, kestrel = operations["Operation Kestrel"]
+        assert k_status == "closed" and k_ends < TODAY - timedelta(days=20)
+        kinds = dict(conn.execute("SELECT team_kind, count(*) FROM operation_target WHERE operation_id = %s "
+                                  "GROUP BY team_kind", (harbour,)).fetchall())
+        assert kinds == {"public_protection": 9, "operational_support": 8, "local_policing": 8}
+        assert conn.execute("SELECT count(*) FROM operation_target WHERE suspect_id IS NULL").fetchone() == (0,)
+        planned = conn.execute("""SELECT (planned_at AT TIME ZONE 'Europe/London')::date, count(*) FROM arrest_attempt
+                                  WHERE operation_id = %s AND outcome IS NULL GROUP BY 1""", (harbour,)).fetchall()
+        assert {on for on, _ in planned} == {TODAY, TODAY + timedelta(days=1)}
+        outcomes = dict(conn.execute("SELECT outcome, count(*) FROM arrest_attempt WHERE operation_id = %s "
+                                     "AND outcome IS NOT NULL GROUP BY outcome", (harbour,)).fetchall())
+        assert outcomes["arrested"] == 5 and sum(outcomes.values()) == 11
+        # Every arrest keeps the lifecycle: its attempt, its target, its suspect and the suspect's event.
+        for operation_id, arrests, suspect_status in ((harbour, 5, "arrested"),
+                                                      (kestrel, 3, "released-under-investigation")):
+            rows = conn.execute("""
+                SELECT a.id, s.status, t.status, att.outcome,
+                       (SELECT count(*) FROM suspect_event e WHERE e.suspect_id = s.id AND e.to_status = 'arrested'
+                        AND (e.details ->> 'arrest_id')::bigint = a.id),
+                       (SELECT count(*) FROM arrest_offence o WHERE o.arrest_id = a.id)
+                FROM arrest a JOIN suspect s ON s.id = a.suspect_id
+                JOIN arrest_attempt att ON att.arrest_id = a.id
+                JOIN operation_target t ON t.id = att.target_id
+                WHERE a.operation_id = %s""", (operation_id,)).fetchall()
+            assert len(rows) == arrests
+            assert all(row[1:] == (suspect_status, "arrested", "arrested", 1, 1) for row in rows), rows
+        assert conn.execute("SELECT count(*) FROM operation_target t JOIN operation_target u ON u.person_id = "
+                            "t.person_id AND u.id <> t.id").fetchone() == (0,)
