@@ -311,6 +311,9 @@ async def test_the_summary_api_returns_exactly_the_contract(client: httpx.AsyncC
                                    headers={"Authorization": f"Bearer {token}"})
         assert refused.status_code == 404 and refused.json() == {
             "detail": "There is no operation with that number in your force."}
+    bad = await client.get("/api/v1/operations/0/summary", headers={"Authorization": f"Bearer {token}"})
+    assert bad.status_code == 422 and "detail" in bad.json()
+    assert (await client.get(f"/api/v1/operations/{known.op.id}/summary")).status_code == 401
     # A token without operations:read, and an analyst (who has no operations), are refused.
     reports = await create_token(db, force_id=force_a.id, name="reports", scopes=["reports:read"])
     assert (await client.get(f"/api/v1/operations/{known.op.id}/summary",
