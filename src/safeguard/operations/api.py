@@ -15,7 +15,6 @@ from fastapi.responses import JSONResponse
 from safeguard.auth.actor import Actor
 from safeguard.auth.permissions import P
 from safeguard.crimes.schemas import CrimeRefusedOut
-from safeguard.crimes.suspect_api import refused
 from safeguard.operations import attempts, service
 from safeguard.operations.schemas import (
     AttemptIn,
@@ -26,6 +25,7 @@ from safeguard.operations.schemas import (
     OutcomeIn,
     TargetOut,
 )
+from safeguard.web.api_errors import refusal as refused
 from safeguard.web.deps import DbSession, Requires
 
 router = APIRouter(prefix="/api/v1/operations", tags=["operations"])
