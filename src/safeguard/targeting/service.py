@@ -101,8 +101,11 @@ async def compute(db: AsyncSession, force_id: int, *, window_days: int, weights:
                   engine: str = "duckdb", top: int | None = None) -> list[RankedPerpetrator]:
     """The ranked list, best first (`top` keeps the first N). The caller has set the force context."""
     rows = await score(db, force_id, window_days=window_days, weights=weights, as_of=as_of, engine=engine)
-    if top is not None:
-        rows = rows[:top]
+    return await named(db, rows[:top] if top is not None else rows)
+
+
+async def named(db: AsyncSession, rows: list[Scored]) -> list[RankedPerpetrator]:
+    """Scored rows with each person's name as the people pages show it."""
     names = await _names(db, [row.person_id for row in rows])
     return [_ranked(row, names.get(row.person_id, "")) for row in rows]
 
@@ -187,4 +190,4 @@ async def stored_entries(db: AsyncSession, ranking_id: int, *, top: int | None =
 
 
 __all__ = ["DEFAULT_WINDOW_DAYS", "RankedPerpetrator", "WeightsError", "compute", "latest_ranking",
-           "rank_and_store", "score", "stored_entries"]
+           "named", "rank_and_store", "score", "stored_entries", "uk_today"]
