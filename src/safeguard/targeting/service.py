@@ -57,7 +57,7 @@ def display_name(forename: str, surname: str) -> str:
     return f"{forename} {surname}".strip()
 
 
-async def _driver_connection(db: AsyncSession) -> Any:
+async def driver_connection(db: AsyncSession) -> Any:
     """The psycopg connection under the session: the same connection, in the same transaction."""
     await db.flush()
     connection = await db.connection()
@@ -73,7 +73,7 @@ async def score(db: AsyncSession, force_id: int, *, window_days: int, weights: H
     window = Window(as_of, window_days)
     if engine == "postgres":
         return await run_postgres(db, force_id, weights, window)
-    conn = await _driver_connection(db)
+    conn = await driver_connection(db)
     with tempfile.TemporaryDirectory(prefix="sg-harm-") as folder:
         found = await extract(conn, force_id, window, Path(folder))
         # The engines hold the CPU for a while: off the event loop, so a server stays responsive.
