@@ -13,6 +13,7 @@ from rich.console import Console
 from safeguard.config import get_settings
 from safeguard.db.engine import DatabaseUrls
 from safeguard.people.cli import people_app
+from safeguard.targeting.cli import targets_app
 
 app = typer.Typer(help="Safeguard: a police force's domestic abuse response.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -26,6 +27,7 @@ app.add_typer(users_app, name="users")
 import_app = typer.Typer(help="Load data from legacy systems.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(people_app, name="people")
+app.add_typer(targets_app, name="targets")
 
 console = Console()
 err = Console(stderr=True)

@@ -56,3 +56,20 @@ async def test_duckdb_equals_plain_postgresql_on_a_synthetic_force(fresh_db: Dat
             assert theirs and ours and not theirs & ours
     finally:
         await engine.dispose()
+
+
+def test_the_demo_hook_stores_one_ranking_once(fresh_db: DatabaseUnderTest) -> None:
+    import psycopg
+
+    from safeguard.db.engine import psycopg_dsn
+    from safeguard.targeting.demo_seed import rank_demo
+
+    seed_force(fresh_db.admin_url, size="demo", seed=1, force_code="DMO")
+    add_crimes(fresh_db.admin_url, "DMO")
+    ranked = rank_demo(fresh_db.admin_url, fresh_db.app_url, "DMO")
+    assert ranked > 50
+    assert rank_demo(fresh_db.admin_url, fresh_db.app_url, "DMO") == ranked
+    with psycopg.connect(psycopg_dsn(fresh_db.admin_url)) as conn:
+        rows = conn.execute("SELECT r.computed_by, r.weight_version, count(e.id) FROM harm_ranking r "
+                            "JOIN harm_ranking_entry e ON e.ranking_id = r.id GROUP BY 1, 2").fetchall()
+    assert rows == [("demo seed", 1, ranked)]

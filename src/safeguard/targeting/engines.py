@@ -36,6 +36,10 @@ def _duckdb_views(con: Any, found: Extract) -> None:
                     f"columns = {_duckdb_columns(table)})")
 
 
+_AS_TEXT = ", ".join(f"CAST({column} AS VARCHAR)" for column in
+                     ("score", "recency", "frequency", "gravity", "victims", "total_harm"))
+
+
 def run_duckdb(found: Extract, weights: HarmWeights) -> list[Scored]:
     """Rank with DuckDB in this process, reading the extract's CSV files."""
     import duckdb
@@ -43,7 +47,9 @@ def run_duckdb(found: Extract, weights: HarmWeights) -> list[Scored]:
     con = duckdb.connect(":memory:")
     try:
         _duckdb_views(con, found)
-        rows = con.execute(rank_sql(weights, found.window)).fetchall()
+        # Decimals come out of DuckDB as text: its conversion to Python Decimal is much slower than Decimal(text).
+        rows = con.execute(f"SELECT rank, person_id, {_AS_TEXT}, incidents, victim_count, last_day, flags "  # noqa: S608
+                           f"FROM ({rank_sql(weights, found.window)}) ranked ORDER BY rank").fetchall()
     finally:
         con.close()
     return [Scored.from_row(row) for row in rows]
@@ -76,7 +82,9 @@ def spark_session() -> SparkSession:
 
             _spark = (SparkSession.builder.master("local[2]").appName("safeguard-harm-ranking")
                       .config("spark.ui.enabled", "false")
-                      .config("spark.sql.shuffle.partitions", "4")
+                      .config("spark.sql.shuffle.partitions", "2")
+                      .config("spark.driver.host", "127.0.0.1")
+                      .config("spark.driver.bindAddress", "127.0.0.1")
                       .config("spark.sql.session.timeZone", "UTC")
                       .config("spark.driver.memory", "1g")
                       .config("spark.ui.showConsoleProgress", "false")
@@ -128,21 +136,27 @@ crime_events AS (
     WHERE c.da_related AND c.incident_id IS NULL AND c.force_id = :force_id
       AND (c.occurred_at AT TIME ZONE 'Europe/London')::date BETWEEN b.first_day AND b.last_day
 ),
+offence_harm AS (
+    SELECT co.crime_id, max(o.harm_weight) AS harm
+    FROM crime_offence co JOIN offence o ON o.id = co.offence_id
+    WHERE co.force_id = :force_id GROUP BY co.crime_id
+),
+suspect_harm AS (  -- a person's highest harm on the crimes of an incident in which they are a suspect
+    SELECT s.person_id, c.incident_id, max(oh.harm) AS harm
+    FROM crime c JOIN suspect s ON s.crime_id = c.id JOIN offence_harm oh ON oh.crime_id = c.id
+    WHERE c.force_id = :force_id AND c.incident_id IS NOT NULL
+    GROUP BY s.person_id, c.incident_id
+),
 events AS (
-    SELECT e.person_id, 'i' || e.incident_id AS event_key, e.event_on,
-           coalesce((SELECT max(o.harm_weight)
-                     FROM crime c JOIN suspect s ON s.crime_id = c.id AND s.person_id = e.person_id
-                     JOIN crime_offence co ON co.crime_id = c.id JOIN offence o ON o.id = co.offence_id
-                     WHERE c.incident_id = e.incident_id), CAST(:non_crime_harm AS numeric)) AS harm
+    SELECT e.person_id, e.event_on, coalesce(sh.harm, CAST(:non_crime_harm AS numeric)) AS harm
     FROM incident_events e
+    LEFT JOIN suspect_harm sh ON sh.person_id = e.person_id AND sh.incident_id = e.incident_id
     UNION ALL
-    SELECT e.person_id, 'c' || e.crime_id, e.event_on,
-           coalesce((SELECT max(o.harm_weight) FROM crime_offence co JOIN offence o ON o.id = co.offence_id
-                     WHERE co.crime_id = e.crime_id), CAST(:non_crime_harm AS numeric))
-    FROM crime_events e
+    SELECT e.person_id, e.event_on, coalesce(oh.harm, CAST(:non_crime_harm AS numeric))
+    FROM crime_events e LEFT JOIN offence_harm oh ON oh.crime_id = e.crime_id
 ),
 victims AS (
-    SELECT DISTINCT e.person_id, v.person_id AS victim_id
+    SELECT e.person_id, v.person_id AS victim_id
     FROM incident_events e JOIN incident_person v ON v.incident_id = e.incident_id AND v.role = 'victim'
     WHERE v.person_id <> e.person_id
     UNION
@@ -150,18 +164,27 @@ victims AS (
     FROM crime_events e JOIN crime_person v ON v.crime_id = e.crime_id AND v.role = 'victim'
     WHERE v.person_id <> e.person_id
 ),
+victim_counts AS (SELECT person_id, count(*) AS victim_count FROM victims GROUP BY person_id),
 latest_dash AS (
     SELECT DISTINCT ON (victim_id) victim_id, final_level FROM risk_assessment
     WHERE force_id = :force_id ORDER BY victim_id, assessed_at DESC, id DESC
 ),
+high_risk AS (
+    SELECT DISTINCT v.person_id FROM victims v JOIN latest_dash d ON d.victim_id = v.victim_id
+    WHERE d.final_level = 'high'
+),
+ordered AS (
+    SELECT DISTINCT subject_id AS person_id FROM protective_order WHERE force_id = :force_id AND status = 'active'
+),
+wanted AS (SELECT DISTINCT person_id FROM suspect WHERE force_id = :force_id AND status = 'wanted'),
 people AS (
     SELECT e.person_id, count(*) AS incidents, max(e.event_on) AS last_on, max(e.harm) AS max_harm,
-           sum(e.harm) AS total_harm,
-           (SELECT count(DISTINCT v.victim_id) FROM victims v WHERE v.person_id = e.person_id) AS victim_count
+           sum(e.harm) AS total_harm
     FROM events e GROUP BY e.person_id
 ),
 parts AS (
-    SELECT pp.*,
+    SELECT pp.person_id, pp.incidents, pp.last_on, round(pp.total_harm, 2) AS total_harm,
+           coalesce(vc.victim_count, 0) AS victim_count,
            round(CAST(:w_recency AS numeric) * coalesce(
                (SELECT b.points FROM unnest(CAST(:band_months AS int[]), CAST(:band_points AS numeric[]))
                     AS b(months, points)
@@ -170,9 +193,9 @@ parts AS (
            round(CAST(:w_frequency AS numeric) * least(pp.incidents, CAST(:frequency_cap AS int)), 4) AS frequency,
            round(CAST(CAST(:w_gravity AS numeric) * ln(1 + CAST(pp.max_harm AS double precision)) AS numeric), 4)
                AS gravity,
-           round(CAST(:w_victims AS numeric) * pp.victim_count, 4) AS victims,
+           round(CAST(:w_victims AS numeric) * coalesce(vc.victim_count, 0), 4) AS victims,
            array_to_string(ARRAY[
-               CASE WHEN pp.incidents > 1 AND pp.victim_count >= CAST(:serial_min_victims AS int)
+               CASE WHEN pp.incidents > 1 AND coalesce(vc.victim_count, 0) >= CAST(:serial_min_victims AS int)
                          AND (per.dob_year IS NULL
                               OR (per.dob_year + CAST(:serial_min_age AS int), coalesce(per.dob_month, 1),
                                   coalesce(per.dob_day, 1))
@@ -180,19 +203,20 @@ parts AS (
                                      extract(month FROM CAST(:as_of AS date))::int,
                                      extract(day FROM CAST(:as_of AS date))::int))
                     THEN 'serial' END,
-               CASE WHEN EXISTS (SELECT 1 FROM victims v JOIN latest_dash d ON d.victim_id = v.victim_id
-                                 WHERE v.person_id = pp.person_id AND d.final_level = 'high')
-                    THEN 'victim-high-risk' END,
-               CASE WHEN EXISTS (SELECT 1 FROM protective_order po WHERE po.subject_id = pp.person_id
-                                 AND po.status = 'active') THEN 'active-order' END,
-               CASE WHEN EXISTS (SELECT 1 FROM suspect s WHERE s.person_id = pp.person_id AND s.status = 'wanted')
-                    THEN 'wanted' END], ';') AS flags
-    FROM people pp JOIN person per ON per.id = pp.person_id
+               CASE WHEN hr.person_id IS NOT NULL THEN 'victim-high-risk' END,
+               CASE WHEN o.person_id IS NOT NULL THEN 'active-order' END,
+               CASE WHEN w.person_id IS NOT NULL THEN 'wanted' END], ';') AS flags
+    FROM people pp
+    JOIN person per ON per.id = pp.person_id
+    LEFT JOIN victim_counts vc ON vc.person_id = pp.person_id
+    LEFT JOIN high_risk hr ON hr.person_id = pp.person_id
+    LEFT JOIN ordered o ON o.person_id = pp.person_id
+    LEFT JOIN wanted w ON w.person_id = pp.person_id
 )
-SELECT row_number() OVER (ORDER BY recency + frequency + gravity + victims DESC, round(total_harm, 2) DESC,
-                                   last_on DESC, person_id) AS rank,
+SELECT row_number() OVER (ORDER BY recency + frequency + gravity + victims DESC, total_harm DESC, last_on DESC,
+                                   person_id) AS rank,
        person_id, recency + frequency + gravity + victims AS score, recency, frequency, gravity, victims,
-       round(total_harm, 2) AS total_harm, incidents, victim_count, last_on - DATE '1970-01-01' AS last_day, flags
+       total_harm, incidents, victim_count, last_on - DATE '1970-01-01' AS last_day, flags
 FROM parts
 ORDER BY rank
 """)

@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from psycopg import sql
@@ -55,62 +55,63 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "wanted": (("person_id", "BIGINT"),),
 }
 
-# The DA incidents each visible person is a suspect in, inside the window ({start} and {end} are UTC instants
-# of the UK-local midnights that bound it).
-_INCIDENT_EVENTS = """
-    SELECT DISTINCT ip.person_id, i.id AS incident_id, i.occurred_at
-    FROM incident i
-    JOIN incident_person ip ON ip.incident_id = i.id AND ip.role = 'suspect'
-    WHERE i.force_id = {force} AND i.da_related AND i.occurred_at >= {start} AND i.occurred_at < {end}
-"""
-_CRIME_EVENTS = """
-    SELECT DISTINCT s.person_id, c.id AS crime_id, c.occurred_at
-    FROM crime c
-    JOIN suspect s ON s.crime_id = c.id
-    WHERE c.force_id = {force} AND c.da_related AND c.incident_id IS NULL
-      AND c.occurred_at >= {start} AND c.occurred_at < {end}
-"""
 _DAY = "((({at}) AT TIME ZONE 'Europe/London')::date - DATE '1970-01-01')"
 _DOB_KEY = "(p.dob_year * 10000 + coalesce(p.dob_month, 1) * 100 + coalesce(p.dob_day, 1))"
 
-EXTRACT_SQL: dict[str, str] = {
-    "events": f"""
-        WITH inc AS ({_INCIDENT_EVENTS}),
-        crime_harm AS (
-            SELECT s.person_id, c.incident_id, max(o.harm_weight) AS harm
-            FROM crime c
-            JOIN suspect s ON s.crime_id = c.id
-            JOIN crime_offence co ON co.crime_id = c.id
-            JOIN offence o ON o.id = co.offence_id
-            WHERE c.force_id = {{force}} AND c.incident_id IN (SELECT incident_id FROM inc)
-            GROUP BY s.person_id, c.incident_id
-        ),
-        cri AS ({_CRIME_EVENTS})
-        SELECT inc.person_id, inc.incident_id, {_DAY.format(at="inc.occurred_at")}, ch.harm, {_DOB_KEY}
-        FROM inc
-        JOIN person p ON p.id = inc.person_id
-        LEFT JOIN crime_harm ch ON ch.person_id = inc.person_id AND ch.incident_id = inc.incident_id
-        UNION ALL
-        SELECT cri.person_id, -cri.crime_id, {_DAY.format(at="cri.occurred_at")},
-               (SELECT max(o.harm_weight) FROM crime_offence co JOIN offence o ON o.id = co.offence_id
-                WHERE co.crime_id = cri.crime_id), {_DOB_KEY}
-        FROM cri
-        JOIN person p ON p.id = cri.person_id
-    """,  # noqa: S608 - fixed fragments; the values are bound as literals by extract_statements
-    "event_victims": f"""
-        WITH inc AS ({_INCIDENT_EVENTS}), cri AS ({_CRIME_EVENTS})
-        SELECT DISTINCT inc.person_id, inc.incident_id, v.person_id
-        FROM inc
-        JOIN person p ON p.id = inc.person_id
-        JOIN incident_person v ON v.incident_id = inc.incident_id AND v.role = 'victim'
-        WHERE v.person_id <> inc.person_id
-        UNION
-        SELECT cri.person_id, -cri.crime_id, v.person_id
-        FROM cri
-        JOIN person p ON p.id = cri.person_id
-        JOIN crime_person v ON v.crime_id = cri.crime_id AND v.role = 'victim'
-        WHERE v.person_id <> cri.person_id
-    """,  # noqa: S608
+# Events and their victims in one pass. {start} and {end} are the UTC instants of the UK-local midnights that
+# bound the window; perpetrators are joined to `person`, which row-level security filters. PostgreSQL sends a
+# COPY row as one message and async psycopg handles each message separately, so the lines are packed in
+# PostgreSQL, many to a row, joined by ';': each COPY row is "e<TAB>line;line;..." for events or "v<TAB>..." for
+# event_victims, and the extract unpacks them into their files.
+EVENTS_SQL = f"""
+WITH inc AS (
+    SELECT i.id, {_DAY.format(at="i.occurred_at")} AS event_day FROM incident i
+    WHERE i.force_id = {{force}} AND i.da_related AND i.occurred_at >= {{start}} AND i.occurred_at < {{end}}
+),
+cri AS (
+    SELECT c.id, {_DAY.format(at="c.occurred_at")} AS event_day FROM crime c
+    WHERE c.force_id = {{force}} AND c.da_related AND c.incident_id IS NULL
+      AND c.occurred_at >= {{start}} AND c.occurred_at < {{end}}
+),
+perpetrators AS MATERIALIZED (
+    SELECT DISTINCT ip.person_id, inc.id AS event_id, inc.event_day, {_DOB_KEY} AS dob_key
+    FROM inc
+    JOIN incident_person ip ON ip.incident_id = inc.id AND ip.role = 'suspect'
+    JOIN person p ON p.id = ip.person_id
+    UNION ALL
+    SELECT DISTINCT s.person_id, -cri.id, cri.event_day, {_DOB_KEY}
+    FROM cri
+    JOIN suspect s ON s.crime_id = cri.id
+    JOIN person p ON p.id = s.person_id
+),
+harm AS (  -- a suspect's highest harm weight on the crimes of each event (an incident's, or the crime itself)
+    SELECT s.person_id, coalesce(c.incident_id, -c.id) AS event_id, max(o.harm_weight) AS harm
+    FROM crime c
+    JOIN suspect s ON s.crime_id = c.id
+    JOIN crime_offence co ON co.crime_id = c.id
+    JOIN offence o ON o.id = co.offence_id
+    WHERE c.force_id = {{force}}
+    GROUP BY s.person_id, coalesce(c.incident_id, -c.id)
+),
+lines AS (
+    SELECT 'e' AS kind, e.person_id, format('%s,%s,%s,%s,%s', e.person_id, e.event_id, e.event_day, h.harm,
+                                              e.dob_key) AS line
+    FROM perpetrators e LEFT JOIN harm h ON h.person_id = e.person_id AND h.event_id = e.event_id
+    UNION ALL
+    SELECT 'v', e.person_id, format('%s,%s,%s', e.person_id, e.event_id, v.person_id)
+    FROM perpetrators e JOIN incident_person v ON v.incident_id = e.event_id AND v.role = 'victim'
+    WHERE e.event_id > 0 AND v.person_id <> e.person_id
+    UNION ALL
+    SELECT 'v', e.person_id, format('%s,%s,%s', e.person_id, e.event_id, v.person_id)
+    FROM perpetrators e JOIN crime_person v ON v.crime_id = -e.event_id AND v.role = 'victim'
+    WHERE e.event_id < 0 AND v.person_id <> e.person_id
+)
+SELECT kind, string_agg(line, ';') FROM lines GROUP BY kind, person_id % 256
+"""  # noqa: S608 - fixed fragments; the values are bound as literals by extract_statements
+# Which file each kind of row goes to.
+EVENT_FILES = {b"e": "events", b"v": "event_victims"}
+
+FLAG_SQL: dict[str, str] = {
     "high_risk_victims": """
         SELECT victim_id FROM (
             SELECT DISTINCT ON (victim_id) victim_id, final_level
@@ -165,24 +166,69 @@ class Extract:
 
 
 def extract_statements(force_id: int, window: Window) -> dict[str, sql.Composed]:
+    """The COPY statements, by file: 'events' writes both events and event_victims."""
     start, end = window.instants()
     values = {"force": sql.Literal(int(force_id)), "start": sql.Literal(start), "end": sql.Literal(end)}
-    return {table: sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(sql.SQL(query).format(**values))
-            for table, query in EXTRACT_SQL.items()}
+    statements = {"events": sql.SQL("COPY ({}) TO STDOUT").format(sql.SQL(EVENTS_SQL).format(**values))}
+    for table, query in FLAG_SQL.items():
+        statements[table] = sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(sql.SQL(query).format(**values))
+    return statements
 
 
-async def extract(conn: psycopg.AsyncConnection[object], force_id: int, window: Window, folder: Path) -> Extract:
+class _EventRows:
+    """Unpacks the events COPY's rows ("e<TAB>line;line;...") into the events and event_victims files."""
+
+    def __init__(self, found: Extract) -> None:
+        self.files = {kind: found.path(table).open("wb") for kind, table in EVENT_FILES.items()}
+        self.counts = dict.fromkeys(self.files, 0)
+        self.carry = b""
+
+    def row(self, row: bytes) -> None:
+        kind, _, lines = row.partition(b"\t")
+        self.files[kind].write(lines.replace(b";", b"\n") + b"\n")
+        self.counts[kind] += lines.count(b";") + 1
+
+    def feed(self, chunk: bytes) -> None:
+        # One row per message in practice; anything else is split at the row ends all the same.
+        rows = (self.carry + chunk).split(b"\n")
+        self.carry = rows.pop()
+        for row in rows:
+            self.row(row)
+
+    def close(self) -> None:
+        for out in self.files.values():
+            out.close()
+
+
+async def extract(conn: psycopg.AsyncConnection[Any], force_id: int, window: Window, folder: Path) -> Extract:
     """Write the job's input files from PostgreSQL through `conn`, which is in the caller's transaction with
     the force context set; returns where they are and how many rows each has."""
     started = time.perf_counter()
     found = Extract(folder, window)
     async with conn.cursor() as cur:
+        # The hash joins of a large force fit in memory with this much; for this transaction only, then back.
+        await cur.execute("SELECT current_setting('work_mem')")
+        before = await cur.fetchone()
+        await cur.execute("SELECT set_config('work_mem', '256MB', true)")
         for table, statement in extract_statements(force_id, window).items():
+            if table == "events":
+                rows = _EventRows(found)
+                try:
+                    async with cur.copy(statement) as copy:
+                        async for chunk in copy:
+                            rows.feed(bytes(chunk))
+                finally:
+                    rows.close()
+                for kind, name in EVENT_FILES.items():
+                    found.rows[name] = rows.counts[kind]
+                continue
             with found.path(table).open("wb") as out:
                 async with cur.copy(statement) as copy:
                     async for chunk in copy:
                         out.write(chunk)
             found.rows[table] = cur.rowcount
+        if before is not None:
+            await cur.execute("SELECT set_config('work_mem', %s, true)", (before[0],))
     found.seconds = time.perf_counter() - started
     return found
 
@@ -259,10 +305,9 @@ ORDER BY rank
 """  # noqa: S608 - numbers only, from the validated weights and the window
 
 
-@dataclass(frozen=True)
-class Scored:
+class Scored(NamedTuple):
     """One perpetrator's row as every engine returns it; `flags` in the order serial, victim-high-risk,
-    active-order, wanted."""
+    active-order, wanted. (A named tuple: a large force has hundreds of thousands.)"""
 
     rank: int
     person_id: int
@@ -278,10 +323,21 @@ class Scored:
     flags: tuple[str, ...]
 
     @classmethod
-    def from_row(cls, row: tuple[object, ...]) -> Scored:
+    def from_row(cls, row: tuple[Any, ...]) -> Scored:
+        """From a result row of `rank_sql`'s columns; the decimals may come as text."""
         (rank, person_id, score, recency, frequency, gravity, victims, total_harm, incidents, victim_count,
          last_day, flags) = row
-        return cls(int(rank), int(person_id), Decimal(str(score)), Decimal(str(recency)),  # type: ignore[call-overload]
-                   Decimal(str(frequency)), Decimal(str(gravity)), Decimal(str(victims)), Decimal(str(total_harm)),
-                   int(incidents), int(victim_count), from_day_number(last_day),  # type: ignore[call-overload,arg-type]
-                   tuple(flag for flag in str(flags or "").split(";") if flag))
+        day = _DAYS.get(last_day)
+        if day is None:
+            day = _DAYS[last_day] = EPOCH + timedelta(days=int(last_day))
+        marks = _FLAGS.get(flags)
+        if marks is None:
+            marks = _FLAGS[flags] = tuple(flags.split(";")) if flags else ()
+        return tuple.__new__(cls, (int(rank), int(person_id), Decimal(score), Decimal(recency), Decimal(frequency),
+                                   Decimal(gravity), Decimal(victims), Decimal(total_harm), int(incidents),
+                                   int(victim_count), day, marks))
+
+
+# Few distinct days and flag sets recur across hundreds of thousands of rows.
+_DAYS: dict[Any, date] = {}
+_FLAGS: dict[Any, tuple[str, ...]] = {}

@@ -57,7 +57,7 @@ def display_name(forename: str, surname: str) -> str:
     return f"{forename} {surname}".strip()
 
 
-async def _driver_connection(db: AsyncSession) -> Any:
+async def driver_connection(db: AsyncSession) -> Any:
     """The psycopg connection under the session: the same connection, in the same transaction."""
     await db.flush()
     connection = await db.connection()
@@ -73,7 +73,7 @@ async def score(db: AsyncSession, force_id: int, *, window_days: int, weights: H
     window = Window(as_of, window_days)
     if engine == "postgres":
         return await run_postgres(db, force_id, weights, window)
-    conn = await _driver_connection(db)
+    conn = await driver_connection(db)
     with tempfile.TemporaryDirectory(prefix="sg-harm-") as folder:
         found = await extract(conn, force_id, window, Path(folder))
         # The engines hold the CPU for a while: off the event loop, so a server stays responsive.
@@ -101,8 +101,11 @@ async def compute(db: AsyncSession, force_id: int, *, window_days: int, weights:
                   engine: str = "duckdb", top: int | None = None) -> list[RankedPerpetrator]:
     """The ranked list, best first (`top` keeps the first N). The caller has set the force context."""
     rows = await score(db, force_id, window_days=window_days, weights=weights, as_of=as_of, engine=engine)
-    if top is not None:
-        rows = rows[:top]
+    return await named(db, rows[:top] if top is not None else rows)
+
+
+async def named(db: AsyncSession, rows: list[Scored]) -> list[RankedPerpetrator]:
+    """Scored rows with each person's name as the people pages show it."""
     names = await _names(db, [row.person_id for row in rows])
     return [_ranked(row, names.get(row.person_id, "")) for row in rows]
 
@@ -187,4 +190,4 @@ async def stored_entries(db: AsyncSession, ranking_id: int, *, top: int | None =
 
 
 __all__ = ["DEFAULT_WINDOW_DAYS", "RankedPerpetrator", "WeightsError", "compute", "latest_ranking",
-           "rank_and_store", "score", "stored_entries"]
+           "named", "rank_and_store", "score", "stored_entries", "uk_today"]
