@@ -66,7 +66,18 @@ def seed_demo(urls: DatabaseUrls, seed: int = 1) -> bool:
     add_demo_crimes(urls.admin)
     add_demo_safeguarding(urls.admin)
     add_demo_control_room(urls.admin)
+    add_demo_operations(urls)
     return True
+
+
+def add_demo_operations(urls: DatabaseUrls) -> None:
+    """The force's first harm ranking (3 years, default weights), then Operation Kestrel (closed, a month ago)
+    and Operation Harbour (running this week), whose targets come from that ranking."""
+    from safeguard.operations.demo_seed import add_demo_operation
+    from safeguard.targeting.demo_seed import rank_demo
+
+    rank_demo(urls.admin, urls.app, DEMO_FORCE_CODE)
+    add_demo_operation(urls.admin)
 
 
 def add_demo_control_room(admin_url: str) -> None:
@@ -190,12 +201,16 @@ def demo_summary(admin_url: str) -> str:
                    (SELECT count(*) FROM marker m WHERE m.force_id = f.id),
                    (SELECT count(*) FROM risk_assessment r WHERE r.force_id = f.id),
                    (SELECT count(*) FROM marac_referral r WHERE r.force_id = f.id),
-                   (SELECT count(*) FROM protective_order o WHERE o.force_id = f.id AND o.status = 'active')
+                   (SELECT count(*) FROM protective_order o WHERE o.force_id = f.id AND o.status = 'active'),
+                   (SELECT count(*) FROM harm_ranking_entry e WHERE e.force_id = f.id),
+                   (SELECT count(*) FROM operation o WHERE o.force_id = f.id)
             FROM force f WHERE f.code = %s""", (DEMO_FORCE_CODE,)).fetchone()
-    people, incidents, crimes, wanted, markers, assessments, referrals, orders = row if row else (0,) * 8
+    people, incidents, crimes, wanted, markers, assessments, referrals, orders, ranked, operations = (
+        row if row else (0,) * 10)
     return (f"The demo force holds {people:,} person records, {incidents:,} incidents, {crimes:,} crimes "
             f"({wanted:,} suspects wanted), {markers:,} warning markers, {assessments:,} DASH assessments, "
-            f"{referrals:,} MARAC referrals and {orders:,} active protective orders.")
+            f"{referrals:,} MARAC referrals, {orders:,} active protective orders, {ranked:,} perpetrators ranked "
+            f"by harm and {operations:,} targeted operations.")
 
 
 def add_demo_crimes(admin_url: str) -> None:
