@@ -88,11 +88,12 @@ def test_demo_seeds_on_the_first_run_only_and_prints_the_accounts(tmp_path) -> N
     assert first.returncode == 0, first.stderr
     assert "Seeded the demo force (first run)" in first.stdout
     # The demo has something to show every role: duplicate pairs, crimes with wanted suspects, markers, and
-    # safeguarding records (assessments, MARAC referrals, orders).
+    # safeguarding records (assessments, MARAC referrals, orders), a harm ranking and operations.
     assert re.search(r"The linkage job queued [1-9][\d,]* possible duplicate pairs", first.stdout), first.stdout
     summary = re.search(r"holds ([\d,]+) person records, ([\d,]+) incidents, ([\d,]+) crimes \(([\d,]+) suspects "
-                        r"wanted\), ([\d,]+) warning markers, ([\d,]+) DASH assessments, ([\d,]+) MARAC referrals "
-                        r"and ([\d,]+) active protective orders", " ".join(first.stdout.split()))
+                        r"wanted\), ([\d,]+) warning markers, ([\d,]+) DASH assessments, ([\d,]+) MARAC referrals"
+                        r", ([\d,]+) active protective orders, ([\d,]+) perpetrators ranked by harm and ([\d,]+) "
+                        r"targeted operations", " ".join(first.stdout.split()))
     assert summary and all(int(n.replace(",", "")) > 0 for n in summary.groups()), first.stdout
     assert "handler" in first.stdout and "Demo-Safeguard-2026!" in first.stdout
     secret = next(line.split("│")[4].strip() for line in first.stdout.splitlines() if "│ handler " in line)
