@@ -188,11 +188,7 @@ async def history_for_number(db: AsyncSession, actor: Actor, number: str, *, now
     since = (now or datetime.now(UTC)) - INCIDENT_WINDOW
     # Phone rows are not themselves restricted, so a restricted person's number is found here and the
     # person is then withheld: the handler learns that someone restricted is linked, and nothing more.
-    person_ids = list(dict.fromkeys(await db.scalars(
-        select(PersonPhone.person_id).where(PersonPhone.number_e164 == e164).order_by(PersonPhone.person_id))))
-    more = 0
-    if len(person_ids) > MAX_PEOPLE:
-        person_ids, more = await _most_concerning(db, person_ids, since, (now or datetime.now(UTC)).date())
+    person_ids, more = await _linked(db, e164, since, (now or datetime.now(UTC)).date())
     people = await _people(db, actor, person_ids, since) if person_ids else []
     unique: dict[int | None, GlancePerson] = {}
     withheld = [p for p in people if p.withheld]
@@ -217,22 +213,30 @@ async def history_for_number(db: AsyncSession, actor: Actor, number: str, *, now
                   await _bails(db, actor, ranked, today), more)
 
 
-async def _most_concerning(db: AsyncSession, person_ids: list[int], since: datetime, today: date
-                           ) -> tuple[list[int], int]:
-    """The people to show in full when a number has too many: those the reader may not see (each is withheld;
-    one placeholder is enough), then the visible ones with the most active markers, then the most incidents
-    in the window. Returns the ids to show and how many visible people are left out. One query ranks them
-    all, instead of building every record to sort it."""
+async def _linked(db: AsyncSession, e164: str, since: datetime, today: date) -> tuple[list[int], int]:
+    """The people linked to the number to show in full, in order of their ids, and how many more there are.
+
+    A number shared by more than MAX_PEOPLE (a switchboard, or the synthetic force's fiction numbers) shows
+    those the reader may not see first (each is withheld; one placeholder is enough), then the visible ones with
+    the most active markers, then the most incidents in the window. One statement finds and ranks them all,
+    rather than a list of ids and then a query with a thousand of them."""
+    at_number = select(PersonPhone.person_id).where(PersonPhone.number_e164 == e164).distinct().subquery()
+    linked = at_number.c.person_id
     markers_now = (select(func.count()).select_from(Marker).where(
-        Marker.person_id == Person.id, Marker.starts_on <= today,
+        Marker.person_id == linked, Marker.starts_on <= today,
         (Marker.ends_on.is_(None)) | (Marker.ends_on > today)).scalar_subquery())
     recent = (select(func.count()).select_from(IncidentPerson)
               .join(Incident, Incident.id == IncidentPerson.incident_id)
-              .where(IncidentPerson.person_id == Person.id, Incident.occurred_at >= since).scalar_subquery())
-    ranked = list(await db.scalars(select(Person.id).where(Person.id.in_(person_ids))
-                                   .order_by(markers_now.desc(), recent.desc(), Person.id)))
-    hidden = [person_id for person_id in person_ids if person_id not in set(ranked)]
-    return hidden[:1] + ranked[:MAX_PEOPLE], max(0, len(ranked) - MAX_PEOPLE)
+              .where(IncidentPerson.person_id == linked, Incident.occurred_at >= since).scalar_subquery())
+    rows = (await db.execute(
+        select(linked, Person.id.is_not(None), markers_now, recent)
+        .select_from(at_number.outerjoin(Person, Person.id == linked)).order_by(linked))).all()
+    if len(rows) <= MAX_PEOPLE:
+        return [row[0] for row in rows], 0
+    # Row-level security leaves out the person of a restricted record this reader has no grant for.
+    hidden = [person_id for person_id, visible, _, _ in rows if not visible]
+    ranked = sorted((row for row in rows if row[1]), key=lambda row: (-row[2], -row[3], row[0]))
+    return hidden[:1] + [row[0] for row in ranked[:MAX_PEOPLE]], max(0, len(ranked) - MAX_PEOPLE)
 
 
 async def _bails(db: AsyncSession, actor: Actor, people: list[GlancePerson], today: date) -> list[GlanceBail]:
