@@ -1,10 +1,11 @@
 """Contact intake through the telephony API at concurrency 32, beside two baselines from the same run.
 
-Starts its own embedded PostgreSQL and a real uvicorn server (one worker) on 127.0.0.1, creates a force and an
-API token with scope `contacts:write`, then POSTs new contacts (each with its own Idempotency-Key) at a fixed
-concurrency. Baselines: the same server's `/healthz` (one database round trip), and single-row INSERTs into
-`contact` straight into PostgreSQL from as many connections (no HTTP, no validation, no audit). Target
-(issue 6): at least 500 contacts per second on 2 cores, with p99 under 50 ms. Loopback only.
+Starts its own embedded PostgreSQL and a real server (`safeguard serve`, http_bench.WORKERS uvicorn processes on
+uvloop and httptools) on 127.0.0.1, creates a force and an API token with scope `contacts:write`, then POSTs new
+contacts (each with its own Idempotency-Key) at a fixed concurrency from aiohttp on uvloop. Baselines: the same
+server's `/healthz` (one database round trip), and single-row INSERTs into `contact` straight into PostgreSQL
+from as many connections (no HTTP, no validation, no audit). Target (issue 6): at least 500 contacts per second
+on 2 cores, with p99 under 50 ms. Loopback only.
 """
 
 from __future__ import annotations
@@ -12,22 +13,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import json
 import secrets
-import statistics
 import sys
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import psycopg
+import uvloop
 
 from safeguard.db.engine import psycopg_dsn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import http_bench
-from http_bench import migrated_database, web_server
+from http_bench import WORKERS, client_session, drive, getter, migrated_database, web_server
 
 CHANNELS = ("999", "999-silent", "101")
 FAILURES: dict[int, int] = {}  # status code -> count, for the intake POSTs that did not return 201
@@ -47,31 +46,6 @@ def _prepare(admin_url: str) -> tuple[int, str]:
     return force_id, token
 
 
-def _summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, float]:
-    latencies.sort()
-    return {"requests": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
-            "p50": statistics.median(latencies), "p95": latencies[int(0.95 * len(latencies)) - 1],
-            "p99": latencies[int(0.99 * len(latencies)) - 1], "max": latencies[-1]}
-
-
-async def _drive(count: int, concurrency: int, one: Callable[[int], Awaitable[bool]]) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = 0
-    numbers = iter(range(count))
-
-    async def worker() -> None:
-        nonlocal errors
-        for n in numbers:
-            started = time.perf_counter()
-            ok = await one(n)
-            latencies.append((time.perf_counter() - started) * 1000)
-            errors += 0 if ok else 1
-
-    started = time.perf_counter()
-    await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(concurrency))), timeout=900)
-    return _summary(latencies, errors, time.perf_counter() - started)
-
-
 def _body(n: int) -> dict[str, object]:
     channel = CHANNELS[n % len(CHANNELS)]
     return {"channel": channel, "caller_number": f"+4477009{n % 1000:05d}",
@@ -80,28 +54,27 @@ def _body(n: int) -> dict[str, object]:
 
 
 async def _http(base_url: str, token: str, count: int, concurrency: int) -> dict[str, dict[str, float]]:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    auth = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+    async with client_session(concurrency) as client:
         run = secrets.token_hex(4)
         keys = iter(range(10**9))  # warm-up and timed posts never share a key
 
         async def post(n: int) -> bool:
-            response = await client.post("/api/v1/contacts", json=_body(n),
-                                         headers={**auth, "Idempotency-Key": f"bench-{run}-{next(keys)}"})
-            if response.status_code != 201:
-                FAILURES[response.status_code] = FAILURES.get(response.status_code, 0) + 1
-                SAMPLES.setdefault(response.status_code, response.text[:300])
-            return response.status_code == 201
+            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"bench-{run}-{next(keys)}",
+                       "Content-Type": "application/json"}
+            async with client.post(base_url + "/api/v1/contacts", data=json.dumps(_body(n)),
+                                   headers=headers) as response:
+                text = await response.text()
+                if response.status != 201:
+                    FAILURES[response.status] = FAILURES.get(response.status, 0) + 1
+                    SAMPLES.setdefault(response.status, text[:300])
+                return response.status == 201
 
-        async def health(_: int) -> bool:
-            return (await client.get("/healthz")).status_code == 200
-
-        await _drive(200, 8, health)  # warm-up
-        await _drive(200, 8, post)
-        return {"/healthz (baseline: one round trip to the database)": await _drive(count, concurrency, health),
-                "POST /api/v1/contacts (token, validation, idempotency, audit)": await _drive(count, concurrency,
-                                                                                             post)}
+        health = getter(client, base_url + "/healthz")
+        await drive(400, concurrency, health)  # warm-up: every worker, every connection
+        await drive(400, concurrency, post)
+        return {"/healthz (baseline: one round trip to the database)": await drive(count, concurrency, health),
+                "POST /api/v1/contacts (token, validation, idempotency, audit)": await drive(count, concurrency,
+                                                                                            post)}
 
 
 async def _inserts(app_url: str, force_id: int, count: int, concurrency: int) -> dict[str, float]:
@@ -124,18 +97,18 @@ async def _inserts(app_url: str, force_id: int, count: int, concurrency: int) ->
             free.put_nowait(conn)
 
     try:
-        return await _drive(count, concurrency, insert)
+        return await drive(count, concurrency, insert)
     finally:
         for conn in connections:
             await conn.close()
 
 
-def run(count: int, concurrency: int) -> dict[str, dict[str, float]]:
+def run(count: int, concurrency: int, workers: int = WORKERS) -> dict[str, dict[str, float]]:
     with migrated_database() as (admin, app):
         force_id, token = _prepare(admin)
-        with web_server(admin, app) as base_url:
-            results = asyncio.run(_http(base_url, token, count, concurrency))
-        results["baseline: single-row INSERT into contact over psycopg (no HTTP)"] = asyncio.run(
+        with web_server(admin, app, workers) as base_url:
+            results = uvloop.run(_http(base_url, token, count, concurrency))
+        results["baseline: single-row INSERT into contact over psycopg (no HTTP)"] = uvloop.run(
             _inserts(app, force_id, count, concurrency))
         return results
 
@@ -147,7 +120,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=WORKERS)
     args = parser.parse_args()
-    print(markdown(run(args.requests, args.concurrency), args.concurrency))
+    print(markdown(run(args.requests, args.concurrency, args.workers), args.concurrency))
     if FAILURES:
         print("Failed intake POSTs by status:", FAILURES, SAMPLES)

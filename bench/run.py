@@ -145,23 +145,25 @@ def main() -> int:
 
         when = measured(True)
         body = "\n".join([
-            f"A real uvicorn server (one process, async endpoints, async database access) on 127.0.0.1; "
-            f"{args.requests} requests per endpoint from {args.concurrency} concurrent clients on the same "
-            f"machine (client and server share its {os.cpu_count()} cores). Baseline: `/healthz`, one database "
-            "round trip.",
+            f"`safeguard serve` ({http_bench.WORKERS} uvicorn worker processes on uvloop and httptools, async "
+            f"endpoints, async database access) on 127.0.0.1; {args.requests} requests per endpoint from "
+            f"{args.concurrency} concurrent clients (aiohttp on uvloop) on the same machine (client and server "
+            f"share its {os.cpu_count()} cores). Baseline: `/healthz`, one database round trip.",
             "",
             http_bench.markdown(http_bench.run(args.requests, args.concurrency), args.concurrency),
         ])
         return {"http": section(HEADINGS["http"].rstrip(), when, body)}
 
     def intake() -> dict[str, str]:
+        import http_bench
         import intake_bench
 
         when = measured(True)
         body = "\n".join([
-            f"A real uvicorn server (one process) on 127.0.0.1; {args.intake_requests} new contacts POSTed by a "
-            f"telephony token (each with its own Idempotency-Key) from {args.intake_concurrency} concurrent "
-            f"clients on the same machine (client and server share its {os.cpu_count()} cores), after a warm-up. "
+            f"`safeguard serve` ({http_bench.WORKERS} uvicorn worker processes on uvloop and httptools, "
+            f"SAFEGUARD_WORKERS) on 127.0.0.1; {args.intake_requests} new contacts POSTed by a telephony token "
+            f"(each with its own Idempotency-Key) from {args.intake_concurrency} concurrent clients (aiohttp on "
+            f"uvloop) on the same machine (client and server share its {os.cpu_count()} cores), after a warm-up. "
             "Baselines from the same run: the same server's `/healthz`, and single-row INSERTs into `contact` "
             "over psycopg from as many connections. Target: at least 500 contacts per second with p99 under "
             "50 ms.",

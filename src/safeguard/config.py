@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # In the `limits` notation: "5/10 minutes", "20 per hour". One process: the counts are kept in memory.
     safeguard_public_report_limit: str = "5/10 minutes"
     safeguard_public_attempt_limit: str = "20/10 minutes"
+    # Web server processes `safeguard serve` starts on one port (uvicorn workers). More than one uses more than
+    # one core; each process keeps its own public-form rate-limit counts (put the limit at the proxy then).
+    safeguard_workers: int = Field(default=1, ge=1, le=64)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

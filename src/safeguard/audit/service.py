@@ -1,16 +1,37 @@
-"""Writing to the audit trail, and reading it back for "who viewed this"."""
+"""Writing to the audit trail, and reading it back for "who viewed this".
+
+The chain trigger (audit/models.py) takes the chain head's row lock for each new event and holds it until the
+transaction ends, so an audited transaction waits for the one before it to commit. Two ways to keep that short:
+
+- `record_reads` writes many read events in one INSERT (history at a glance audits every record it shows);
+- `defer_until_commit(db)`: from then until its transaction ends, the session keeps its events and writes them
+  all in one INSERT just before it commits, so the lock is held for the commit alone. Nothing is lost, duplicated
+  or reordered: the events are inserted in the order recorded; a rollback (of the transaction, or of the
+  savepoint they were recorded in) drops them with everything else; and any statement that reads `audit_event`,
+  and any raw SQL statement (which may change the force for row-level security), writes them first, so the
+  transaction sees its own events and inserts each under the force it was recorded for. A request that
+  writes at high rates (contact intake) asks for it; the rest write each event at once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, event, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.elements import ClauseElement, TextClause
+from sqlalchemy.sql.util import find_tables
 
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.actor import Actor
+
+_DEFER = "safeguard.audit.defer"  # key in Session.info: set by defer_until_commit until the transaction ends
+_PENDING = "safeguard.audit.pending"  # key in Session.info: [(recording transaction, row), ...]
+_AUDIT_TABLE = cast(Table, AuditEvent.__table__)
 
 
 async def record(
@@ -27,26 +48,95 @@ async def record(
     client_addr: str | None = None,
 ) -> None:
     """Append one event. It commits or rolls back with the request's own transaction, so an action and
-    its audit record are never separated."""
-    await db.execute(
-        insert(AuditEvent).values(
-            force_id=force_id if force_id is not None else (actor.force_id if actor else None),
-            actor_user_id=actor.user_id if actor else None,
-            actor_label=actor_label or (actor.label if actor else "anonymous"),
-            action=action,
-            object_type=object_type,
-            object_id=None if object_id is None else str(object_id),
-            client_addr=client_addr or (actor.client_addr if actor else None),
-            reason=reason,
-            details=details,
-        )
-    )
+    its audit record are never separated. Written at once, or at commit after `defer_until_commit`."""
+    row = {
+        "force_id": force_id if force_id is not None else (actor.force_id if actor else None),
+        "actor_user_id": actor.user_id if actor else None,
+        "actor_label": actor_label or (actor.label if actor else "anonymous"),
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "client_addr": client_addr or (actor.client_addr if actor else None),
+        "reason": reason,
+        "details": details,
+    }
+    session = db.sync_session
+    if not session.info.get(_DEFER):
+        await db.execute(insert(AuditEvent).values(row))
+        return
+    if session.autoflush:  # as the insert would have: changes made so far reach the database now
+        await db.flush()
+    session.info.setdefault(_PENDING, []).append((session.get_nested_transaction() or session.get_transaction(),
+                                                  row))
+
+
+def defer_until_commit(db: AsyncSession) -> None:
+    """Keep this session's events until its transaction (or savepoint) commits, then write them in one INSERT."""
+    db.sync_session.info[_DEFER] = True
 
 
 async def record_read(db: AsyncSession, actor: Actor, object_type: str, object_id: int | str,
                       reason: str | None = None) -> None:
     await record(db, action=f"{object_type}.read", actor=actor, object_type=object_type, object_id=object_id,
                  reason=reason)
+
+
+async def record_reads(db: AsyncSession, actor: Actor, object_type: str, object_ids: Sequence[int | str],
+                       reason: str | None = None) -> None:
+    """A read event for each object, in the order given, in one INSERT."""
+    if db.sync_session.info.get(_DEFER):
+        for object_id in object_ids:
+            await record_read(db, actor, object_type, object_id, reason=reason)
+        return
+    if object_ids:
+        await db.execute(insert(AuditEvent).values([{
+            "force_id": actor.force_id, "actor_user_id": actor.user_id, "actor_label": actor.label,
+            "action": f"{object_type}.read", "object_type": object_type, "object_id": str(object_id),
+            "client_addr": actor.client_addr, "reason": reason, "details": None} for object_id in object_ids]))
+
+
+def _write(session: Session) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    rows = [row for _, row in pending]
+    pending.clear()  # first: the insert below goes through _before_statement too
+    session.execute(insert(_AUDIT_TABLE).values(rows))
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    # Also called when a savepoint is released: its events (and any recorded before it) are written inside it.
+    _write(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction or savepoint that ended without writing its events rolled back: drop them with it."""
+    if transaction.parent is None:
+        session.info.pop(_DEFER, None)
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+
+    def within(tx: SessionTransaction | None) -> bool:
+        while tx is not None:
+            if tx is transaction:
+                return True
+            tx = tx.parent
+        return False
+
+    pending[:] = [(tx, row) for tx, row in pending if not within(tx)]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_statement(state: ORMExecuteState) -> None:
+    if not state.session.info.get(_PENDING):
+        return
+    statement = state.statement
+    if isinstance(statement, TextClause) or (isinstance(statement, ClauseElement) and _AUDIT_TABLE in find_tables(
+            statement, include_aliases=True, include_joins=True, include_crud=True)):
+        _write(state.session)
 
 
 @dataclass(frozen=True)

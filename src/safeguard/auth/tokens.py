@@ -49,18 +49,21 @@ async def actor_for_token(db: AsyncSession, token: str, client_addr: str | None)
     parts = token.split("_")
     if len(parts) < 3 or parts[0] != "sg" or len(token) > 200:
         return None
-    row = await db.scalar(select(ApiToken).where(ApiToken.prefix == parts[1]))
-    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, _hash(token)):
+    found = (await db.execute(select(ApiToken, Force.name).join(Force, Force.id == ApiToken.force_id)
+                              .where(ApiToken.prefix == parts[1]))).first()
+    if found is None:
+        return None
+    row, force_name = found
+    if row.revoked_at is not None or not hmac.compare_digest(row.token_hash, _hash(token)):
         return None
     now = datetime.now(UTC)
     # Kept to the minute: writing it on every call would make each request from one token (a telephony
     # switch sends many at once) wait on the same row lock until the one before it commits.
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         row.last_used_at = now
-    force_name = await db.scalar(select(Force.name).where(Force.id == row.force_id)) or ""
     return Actor(kind="token", force_id=row.force_id, label=f"token:{row.name}",
                  permissions=frozenset(P(scope) for scope in row.scopes), token_id=row.id,
-                 display_name=row.name, force_name=force_name, client_addr=client_addr)
+                 display_name=row.name, force_name=force_name or "", client_addr=client_addr)
 
 
 async def force_by_code(db: AsyncSession, code: str | None) -> Force:

@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import phonenumbers
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, distinct, exists, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from safeguard.audit import service as audit
 from safeguard.auth.actor import Actor
@@ -166,17 +167,39 @@ async def da_linked(db: AsyncSession, force_id: int, e164: str | None, now: date
     """Does the number, or a person linked to it, carry a DA marker or an active protective order?"""
     if e164 is None:
         return False
-    kinds = _kinds(await _force_settings(db, force_id), "contact_da_marker_kinds", DEFAULT_DA_MARKER_KINDS)
-    people = await people_at_number(db, e164)
-    today = markers.today()
-    subject = Marker.phone_e164 == e164
-    if people:
-        subject = subject | Marker.person_id.in_(people)
-    found = await db.scalar(select(func.count()).select_from(Marker).where(
-        subject, Marker.kind.in_(sorted(kinds)), _active_marker(today)))
-    if found:
+    # One round trip for what nearly every call needs: the force's DA kinds, the kinds of the active markers on
+    # the number and its people, and whether anyone is linked at all (only then are orders looked up).
+    at_number = select(PersonPhone.person_id).where(PersonPhone.number_e164 == e164)
+    active_kinds = (select(func.array_agg(distinct(Marker.kind)))
+                    .where((Marker.phone_e164 == e164) | Marker.person_id.in_(at_number),
+                           _active_marker(markers.today())).scalar_subquery())
+    settings, found, linked = (await db.execute(
+        select(Force.settings, active_kinds, exists(at_number)).where(Force.id == force_id))).one()
+    kinds = _kinds(dict(settings or {}), "contact_da_marker_kinds", DEFAULT_DA_MARKER_KINDS)
+    if kinds & set(found or ()):
         return True
+    if not linked:
+        return False
+    people = await people_at_number(db, e164)
     return bool(people) and bool(await protective_orders.active_orders_involving(db, people, now=now))
+
+
+# The intake insert, built once (Core: cheaper per call than the ORM's unit of work). A concurrent post with the
+# same key waits on the unique index until the first commits, then inserts nothing, and the first's contact is
+# returned: one statement, no savepoint, on the usual path. `held_fixes` says whether any AML fix from the number
+# is waiting for a contact (at any time: the window is the force's setting), so that aml_service.attach_held_fixes
+# (two statements) runs only when there may be one to attach: nearly every call has none.
+_CONTACT = cast(Table, Contact.__table__)
+_FIX = cast(Table, AmlFix.__table__)
+_INSERT_COLUMNS = ("force_id", "channel", "caller_number", "received_at", "pressed_55", "note", "da_flag",
+                   "idempotency_key", "taken_by", "location_id", "location_text", "rural", "injury", "weapons",
+                   "children_present")
+_HELD = exists().where(_FIX.c.force_id == bindparam("force_id"), _FIX.c.contact_id.is_(None),
+                       _FIX.c.msisdn == bindparam("caller_number")).label("held_fixes")
+_VALUES = pg_insert(_CONTACT).values({name: bindparam(name) for name in _INSERT_COLUMNS})
+_INSERT_WITHOUT_KEY = _VALUES.returning(*_CONTACT.c, _HELD)
+_INSERT = _VALUES.on_conflict_do_nothing(constraint="uq_contact_idempotency").returning(*_CONTACT.c, _HELD)
+_CONTACT_ATTRIBUTES = [(p.key, p.columns[0]) for p in Contact.__mapper__.column_attrs]
 
 
 async def _existing(db: AsyncSession, key: str) -> Contact | None:
@@ -199,33 +222,36 @@ async def receive_contact(db: AsyncSession, actor: Actor, new: NewContact, *, id
         problems["location_id"] = f"There is no address {new.location_id} in your force's records"
     if problems:
         raise IntakeRefused(problems)
-    if key is not None:
-        earlier = await _existing(db, key)
-        if earlier is not None:
-            return _same_or_conflict(earlier, new, e164), False
     assert new.received_at is not None
     received = new.received_at.astimezone(UTC)
     da_flag = new.da_flag or await da_linked(db, actor.force_id, e164, now)
-    contact = Contact(force_id=actor.force_id, channel=new.channel, caller_number=e164, received_at=received,
-                      pressed_55=new.pressed_55, note=(new.note or "").strip() or None, da_flag=da_flag,
-                      idempotency_key=key, taken_by="telephony" if actor.kind == "token" else actor.label,
-                      location_id=new.location_id, location_text=(new.location_text or "").strip() or None,
-                      rural=new.rural, injury=new.injury, weapons=new.weapons,
-                      children_present=new.children_present)
-    try:
-        async with db.begin_nested():  # a savepoint: a concurrent retry's unique violation undoes only this
-            db.add(contact)
-            await db.flush()
-    except IntegrityError:
+    values = {"force_id": actor.force_id, "channel": new.channel, "caller_number": e164, "received_at": received,
+              "pressed_55": new.pressed_55, "note": (new.note or "").strip() or None, "da_flag": da_flag,
+              "idempotency_key": key, "taken_by": "telephony" if actor.kind == "token" else actor.label,
+              "location_id": new.location_id, "location_text": (new.location_text or "").strip() or None,
+              "rural": new.rural, "injury": new.injury, "weapons": new.weapons,
+              "children_present": new.children_present}
+    row = (await db.execute(_INSERT if key is not None else _INSERT_WITHOUT_KEY, values)).one_or_none()
+    if row is None:  # the key's contact exists (or was committed while this insert waited for it)
         earlier = await _existing(db, key) if key is not None else None
-        if earlier is None:
-            raise
+        if earlier is None:  # cannot happen: the conflicting row is committed and in this force
+            raise IntakeRefused({"idempotency_key": "This Idempotency-Key could not be checked; try again"})
         return _same_or_conflict(earlier, new, e164), False
+    contact = _persistent(db, row)
     await audit.record(db, action="contact.received", actor=actor, object_type="contact", object_id=contact.id,
                        details={"channel": contact.channel, "via": via, "pressed_55": contact.pressed_55,
                                 "da_flag": contact.da_flag})
-    await aml_service.attach_held_fixes(db, contact)
+    if row.held_fixes:
+        await aml_service.attach_held_fixes(db, contact)
     return contact, True
+
+
+def _persistent(db: AsyncSession, row: Any) -> Contact:
+    """The inserted row as the session's own Contact, as if loaded by a query (no further round trip)."""
+    contact = Contact(**{attribute: row._mapping[column] for attribute, column in _CONTACT_ATTRIBUTES})
+    make_transient_to_detached(contact)
+    db.add(contact)
+    return contact
 
 
 def _same_or_conflict(earlier: Contact, new: NewContact, e164: str | None) -> Contact:
