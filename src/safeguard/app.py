@@ -244,12 +244,13 @@ def create_app(settings: Settings | None = None,
 
     # These come before /people/{person_id} and /crimes/{crime_id}, which would otherwise claim
     # /people/duplicates, /crimes/wanted and the like.
-    for router in (web_views, auth_views, auth_api, audit_views, duplicate_views, lookup_views, people_views,
-                   people_api, suspect_views, custody_views, charge_views, result_views, crimes_views, suspect_api,
-                   custody_api, charge_api, result_api, crimes_api, risk_api, risk_views, marac_views, marac_api,
-                   support_views, support_api, order_views, order_api, disclosure_views, disclosure_api,
+    # The telephony and AML intake routes come first: routing walks the list in order, and they are the hot path.
+    for router in (contacts_api, aml_api, web_views, auth_views, auth_api, audit_views, duplicate_views, lookup_views,
+                   people_views, people_api, suspect_views, custody_views, charge_views, result_views, crimes_views,
+                   suspect_api, custody_api, charge_api, result_api, crimes_api, risk_api, risk_views, marac_views,
+                   marac_api, support_views, support_api, order_views, order_api, disclosure_views, disclosure_api,
                    victims_views, victims_api, public_views, board_views, specialist_views, grading_views,
-                   contact_views, contacts_api, aml_api, targeting_views, targeting_api, operation_board_views,
+                   contact_views, targeting_views, targeting_api, operation_board_views,
                    operation_result_views, operation_result_api, operation_views, operations_api):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
