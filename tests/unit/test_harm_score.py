@@ -32,9 +32,11 @@ class Inputs:
         event_id = self.next_event
         self.next_event += 1
         dob_key = None if dob is None else dob[0] * 10000 + dob[1] * 100 + dob[2]
-        self.rows["events"].append((person, event_id, day_number(AS_OF - timedelta(days=days_ago)), harm, dob_key))
+        self.rows["events"].append((person, event_id, day_number(AS_OF - timedelta(days=days_ago)), dob_key))
+        if harm is not None:
+            self.rows["event_harm"].append((person, event_id, harm))
         for victim in victims:
-            self.rows["event_victims"].append((person, event_id, victim))
+            self.rows["event_victims"].append((event_id, victim))
 
     def rank(self, weights: HarmWeights = DEFAULT_WEIGHTS, window: Window = WINDOW) -> dict[int, Scored]:
         found = Extract(self.folder, window)
@@ -106,6 +108,21 @@ def test_ties_go_to_total_harm_then_the_latest_event_then_the_lower_person_id(in
     assert order.index(9) + 1 == order.index(8)
     assert order.index(11) + 1 == order.index(10)
     assert [row.rank for row in sorted(ranked.values(), key=lambda r: r.rank)] == list(range(1, 7))
+
+
+def test_an_event_shared_by_two_suspects_with_several_crimes_and_a_suspect_who_is_also_a_victim(
+        inputs: Inputs) -> None:
+    # One incident, suspects 1 and 2, victims 101 and 2 (a cross-allegation); two crimes against 1 and one offence
+    # row against 2: each suspect's event harm is their own highest, and nobody is their own victim.
+    inputs.event(1, 10, harm="40.00", victims=(101, 2))
+    event_id = inputs.next_event - 1
+    inputs.rows["event_harm"] += [(1, event_id, "180.00"), (1, event_id, "2.00"), (2, event_id, "7.50")]
+    inputs.rows["events"].append((2, event_id, day_number(AS_OF - timedelta(days=10)), 19800101))
+    ranked = inputs.rank()
+    assert (ranked[1].total_harm, ranked[1].victim_count, ranked[1].incidents) == (Decimal("180.00"), 2, 1)
+    assert (ranked[2].total_harm, ranked[2].victim_count, ranked[2].incidents) == (Decimal("7.50"), 1, 1)
+    # gravity uses the highest harm: ln(1 + 180) = 5.19850
+    assert ranked[1].gravity == Decimal("5.1985")
 
 
 def test_serial_needs_two_events_two_victims_and_sixteen_years(inputs: Inputs) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safeguard.targeting.job import COLUMNS, Extract, Scored, Window, rank_sql
+from safeguard.targeting.job import COLUMNS, Extract, Scored, Window, rank_sql, scored_rows
 from safeguard.targeting.weights import HarmWeights
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def run_duckdb(found: Extract, weights: HarmWeights) -> list[Scored]:
                            f"FROM ({rank_sql(weights, found.window)}) ranked ORDER BY rank").fetchall()
     finally:
         con.close()
-    return [Scored.from_row(row) for row in rows]
+    return scored_rows(rows)
 
 
 def to_parquet(found: Extract) -> None:
@@ -109,7 +109,7 @@ def run_spark(found: Extract, weights: HarmWeights) -> list[Scored]:
         for table in COLUMNS:
             spark.read.parquet(str(found.path(table, "parquet"))).createOrReplaceTempView(table)
         rows = spark.sql(rank_sql(weights, found.window)).collect()
-    return [Scored.from_row(tuple(row)) for row in rows]
+    return scored_rows([tuple(row) for row in rows])
 
 
 # The same ranking, written straight on the tables in PostgreSQL's own terms. Runs under the caller's
@@ -242,4 +242,4 @@ def postgres_params(force_id: int, weights: HarmWeights, window: Window) -> dict
 async def run_postgres(db: AsyncSession, force_id: int, weights: HarmWeights, window: Window) -> list[Scored]:
     """Rank with one PostgreSQL query on the tables, in the caller's transaction (force context set)."""
     result = await db.execute(POSTGRES_SQL, postgres_params(force_id, weights, window))
-    return [Scored.from_row(tuple(row)) for row in result]
+    return scored_rows([tuple(row) for row in result])

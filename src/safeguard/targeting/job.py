@@ -7,21 +7,27 @@ own connection (so under its row-level security), into CSV files in a temporary 
 
 The files hold ids, day numbers, harm weights and dates of birth as numbers: no names or addresses.
 
-    events(person_id, event_id, event_day, harm, dob_key)
-        one row per perpetrator and event inside the window. event_id is the incident's id, or minus the
-        crime's id for a DA crime with no incident. event_day counts days since 1970-01-01 (UK local date).
-        harm is the highest harm weight of the offences on the person's crimes of that event, empty when no
-        crime was recorded against them (the ranking then uses the weights' non_crime_harm). dob_key is
-        year*10000 + month*100 + day of the date of birth (a missing month or day counts as 1), or empty.
-    event_victims(person_id, event_id, victim_id)     the event's victims other than the person themself
+    events(person_id, event_id, event_day, dob_key)
+        one row per perpetrator and event inside the window, for the people the reader may see. event_id is the
+        incident's id, or minus the crime's id for a DA crime with no incident. event_day counts days since
+        1970-01-01 (UK local date). dob_key is year*10000 + month*100 + day of the date of birth (a missing month
+        or day counts as 1), or empty.
+    event_harm(person_id, event_id, harm)
+        one row per suspect, crime and offence of the force, with the offence's harm weight; an event's harm is
+        the highest of the person's rows for it (the ranking uses the weights' non_crime_harm when there is none).
+    event_victims(event_id, victim_id)                the victims of the window's events
     high_risk_victims(person_id)                      people whose latest DASH ended at 'high'
     active_orders(person_id)                          subjects of an active protective order
     wanted(person_id)                                 people with any suspect record at 'wanted'
 
-Only people the reader may see are ranked: the extract joins the perpetrator to `person`, which row-level
+Only people the reader may see are ranked: the extract joins each event's suspects to `person`, which row-level
 security filters (another force's people, and restricted people without a grant, are not there). Victims are
-counted whether or not the reader may see them: a count names no one, and a perpetrator whose victim is in a
-refuge must not rank lower for it.
+counted whether or not the reader may see them (the ranking leaves out a person who is their own event's
+victim): a count names no one, and a perpetrator whose victim is in a refuge must not rank lower for it.
+
+The extract does the few joins PostgreSQL needs for row-level security and leaves the rest to the engine:
+harm is not aggregated there, victims are not paired with perpetrators there. Why: on a large force each join
+or aggregate PostgreSQL does costs about a second per million rows on one core, DuckDB's the same in a tenth.
 """
 
 from __future__ import annotations
@@ -47,9 +53,9 @@ EPOCH = date(1970, 1, 1)
 
 # Column names and types of each extract file, as DuckDB and Spark read them.
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "events": (("person_id", "BIGINT"), ("event_id", "BIGINT"), ("event_day", "INTEGER"),
-               ("harm", "DECIMAL(14,2)"), ("dob_key", "INTEGER")),
-    "event_victims": (("person_id", "BIGINT"), ("event_id", "BIGINT"), ("victim_id", "BIGINT")),
+    "events": (("person_id", "BIGINT"), ("event_id", "BIGINT"), ("event_day", "INTEGER"), ("dob_key", "INTEGER")),
+    "event_harm": (("person_id", "BIGINT"), ("event_id", "BIGINT"), ("harm", "DECIMAL(14,2)")),
+    "event_victims": (("event_id", "BIGINT"), ("victim_id", "BIGINT")),
     "high_risk_victims": (("person_id", "BIGINT"),),
     "active_orders": (("person_id", "BIGINT"),),
     "wanted": (("person_id", "BIGINT"),),
@@ -58,58 +64,52 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 _DAY = "((({at}) AT TIME ZONE 'Europe/London')::date - DATE '1970-01-01')"
 _DOB_KEY = "(p.dob_year * 10000 + coalesce(p.dob_month, 1) * 100 + coalesce(p.dob_day, 1))"
 
-# Events and their victims in one pass. {start} and {end} are the UTC instants of the UK-local midnights that
-# bound the window; perpetrators are joined to `person`, which row-level security filters. PostgreSQL sends a
-# COPY row as one message and async psycopg handles each message separately, so the lines are packed in
-# PostgreSQL, many to a row, joined by ';': each COPY row is "e<TAB>line;line;..." for events or "v<TAB>..." for
-# event_victims, and the extract unpacks them into their files.
+# Events, their harm and their victims in one pass. {start} and {end} are the UTC instants of the UK-local
+# midnights that bound the window. PostgreSQL sends a COPY row as one message and async psycopg handles each
+# message separately, so the lines are packed in PostgreSQL, many to a row, joined by ';': each COPY row is
+# "e<TAB>line;line;..." for events, "h<TAB>..." for event_harm or "v<TAB>..." for event_victims, and the
+# extract unpacks them into their files. An incident's suspects and victims come from one join (a suspect's
+# `person` row, which row-level security filters, by a hash join: a lookup per suspect costs ten times more);
+# nothing here may be a materialized CTE, so that PostgreSQL can run the big joins on parallel workers. Lines are
+# built with concat_ws (format() costs half as much again per line; concat_ws skips NULLs, hence the coalesce).
 EVENTS_SQL = f"""
 WITH inc AS (
     SELECT i.id, {_DAY.format(at="i.occurred_at")} AS event_day FROM incident i
     WHERE i.force_id = {{force}} AND i.da_related AND i.occurred_at >= {{start}} AND i.occurred_at < {{end}}
 ),
-cri AS (
+cri AS NOT MATERIALIZED (
     SELECT c.id, {_DAY.format(at="c.occurred_at")} AS event_day FROM crime c
     WHERE c.force_id = {{force}} AND c.da_related AND c.incident_id IS NULL
       AND c.occurred_at >= {{start}} AND c.occurred_at < {{end}}
 ),
-perpetrators AS MATERIALIZED (
-    SELECT DISTINCT ip.person_id, inc.id AS event_id, inc.event_day, {_DOB_KEY} AS dob_key
+lines AS (
+    SELECT CASE WHEN ip.role = 'suspect' THEN 'e' ELSE 'v' END AS kind, ip.person_id,
+           CASE WHEN ip.role = 'suspect'
+                THEN concat_ws(',', ip.person_id, inc.id, inc.event_day, coalesce({_DOB_KEY}::text, ''))
+                ELSE concat_ws(',', inc.id, ip.person_id) END AS line
     FROM inc
-    JOIN incident_person ip ON ip.incident_id = inc.id AND ip.role = 'suspect'
-    JOIN person p ON p.id = ip.person_id
+    JOIN incident_person ip ON ip.incident_id = inc.id AND ip.role IN ('suspect', 'victim')
+    LEFT JOIN person p ON p.id = ip.person_id AND ip.role = 'suspect'
+    WHERE ip.role = 'victim' OR p.id IS NOT NULL
     UNION ALL
-    SELECT DISTINCT s.person_id, -cri.id, cri.event_day, {_DOB_KEY}
-    FROM cri
-    JOIN suspect s ON s.crime_id = cri.id
-    JOIN person p ON p.id = s.person_id
-),
-harm AS (  -- a suspect's highest harm weight on the crimes of each event (an incident's, or the crime itself)
-    SELECT s.person_id, coalesce(c.incident_id, -c.id) AS event_id, max(o.harm_weight) AS harm
+    SELECT 'e', s.person_id, concat_ws(',', s.person_id, -cri.id, cri.event_day, coalesce({_DOB_KEY}::text, ''))
+    FROM cri JOIN suspect s ON s.crime_id = cri.id JOIN person p ON p.id = s.person_id
+    UNION ALL
+    SELECT 'v', v.person_id, concat_ws(',', -cri.id, v.person_id)
+    FROM cri JOIN crime_person v ON v.crime_id = cri.id AND v.role = 'victim'
+    UNION ALL
+    SELECT 'h', s.person_id,
+           concat_ws(',', s.person_id, coalesce(c.incident_id, -c.id), coalesce(o.harm_weight::text, ''))
     FROM crime c
     JOIN suspect s ON s.crime_id = c.id
     JOIN crime_offence co ON co.crime_id = c.id
     JOIN offence o ON o.id = co.offence_id
     WHERE c.force_id = {{force}}
-    GROUP BY s.person_id, coalesce(c.incident_id, -c.id)
-),
-lines AS (
-    SELECT 'e' AS kind, e.person_id, format('%s,%s,%s,%s,%s', e.person_id, e.event_id, e.event_day, h.harm,
-                                              e.dob_key) AS line
-    FROM perpetrators e LEFT JOIN harm h ON h.person_id = e.person_id AND h.event_id = e.event_id
-    UNION ALL
-    SELECT 'v', e.person_id, format('%s,%s,%s', e.person_id, e.event_id, v.person_id)
-    FROM perpetrators e JOIN incident_person v ON v.incident_id = e.event_id AND v.role = 'victim'
-    WHERE e.event_id > 0 AND v.person_id <> e.person_id
-    UNION ALL
-    SELECT 'v', e.person_id, format('%s,%s,%s', e.person_id, e.event_id, v.person_id)
-    FROM perpetrators e JOIN crime_person v ON v.crime_id = -e.event_id AND v.role = 'victim'
-    WHERE e.event_id < 0 AND v.person_id <> e.person_id
 )
 SELECT kind, string_agg(line, ';') FROM lines GROUP BY kind, person_id % 256
 """  # noqa: S608 - fixed fragments; the values are bound as literals by extract_statements
 # Which file each kind of row goes to.
-EVENT_FILES = {b"e": "events", b"v": "event_victims"}
+EVENT_FILES = {b"e": "events", b"h": "event_harm", b"v": "event_victims"}
 
 FLAG_SQL: dict[str, str] = {
     "high_risk_victims": """
@@ -166,7 +166,7 @@ class Extract:
 
 
 def extract_statements(force_id: int, window: Window) -> dict[str, sql.Composed]:
-    """The COPY statements, by file: 'events' writes both events and event_victims."""
+    """The COPY statements, by file: 'events' writes events, event_harm and event_victims."""
     start, end = window.instants()
     values = {"force": sql.Literal(int(force_id)), "start": sql.Literal(start), "end": sql.Literal(end)}
     statements = {"events": sql.SQL("COPY ({}) TO STDOUT").format(sql.SQL(EVENTS_SQL).format(**values))}
@@ -176,7 +176,8 @@ def extract_statements(force_id: int, window: Window) -> dict[str, sql.Composed]
 
 
 class _EventRows:
-    """Unpacks the events COPY's rows ("e<TAB>line;line;...") into the events and event_victims files."""
+    """Unpacks the events COPY's rows ("e<TAB>line;line;...") into the events, event_harm and event_victims
+    files."""
 
     def __init__(self, found: Extract) -> None:
         self.files = {kind: found.path(table).open("wb") for kind, table in EVENT_FILES.items()}
@@ -252,17 +253,20 @@ def rank_sql(weights: HarmWeights, window: Window) -> str:
                      for months, points in weights.recency_bands)
     return f"""
 WITH ev AS (
-    SELECT person_id, event_id, event_day, COALESCE(harm, {_number(weights.non_crime_harm)}) AS harm, dob_key
+    SELECT DISTINCT person_id, event_id, event_day, dob_key
     FROM events WHERE event_day >= {start} AND event_day <= {as_of}
 ),
+harm AS (SELECT person_id, event_id, MAX(harm) AS harm FROM event_harm GROUP BY person_id, event_id),
 per_person AS (
-    SELECT person_id, COUNT(*) AS incidents, MAX(event_day) AS last_day, MAX(harm) AS max_harm,
-           SUM(harm) AS total_harm, MAX(dob_key) AS dob_key
-    FROM ev GROUP BY person_id
+    SELECT ev.person_id, COUNT(*) AS incidents, MAX(ev.event_day) AS last_day,
+           MAX(COALESCE(h.harm, {_number(weights.non_crime_harm)})) AS max_harm,
+           SUM(COALESCE(h.harm, {_number(weights.non_crime_harm)})) AS total_harm, MAX(ev.dob_key) AS dob_key
+    FROM ev LEFT JOIN harm h ON h.person_id = ev.person_id AND h.event_id = ev.event_id
+    GROUP BY ev.person_id
 ),
 victim_events AS (
-    SELECT v.person_id, v.victim_id FROM event_victims v
-    JOIN ev ON ev.person_id = v.person_id AND ev.event_id = v.event_id
+    SELECT ev.person_id, v.victim_id FROM event_victims v
+    JOIN ev ON ev.event_id = v.event_id AND v.victim_id <> ev.person_id
 ),
 victim_counts AS (
     SELECT person_id, COUNT(DISTINCT victim_id) AS victim_count FROM victim_events GROUP BY person_id
@@ -322,22 +326,22 @@ class Scored(NamedTuple):
     last_incident_on: date
     flags: tuple[str, ...]
 
-    @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> Scored:
-        """From a result row of `rank_sql`'s columns; the decimals may come as text."""
-        (rank, person_id, score, recency, frequency, gravity, victims, total_harm, incidents, victim_count,
-         last_day, flags) = row
-        day = _DAYS.get(last_day)
-        if day is None:
-            day = _DAYS[last_day] = EPOCH + timedelta(days=int(last_day))
-        marks = _FLAGS.get(flags)
-        if marks is None:
-            marks = _FLAGS[flags] = tuple(flags.split(";")) if flags else ()
-        return tuple.__new__(cls, (int(rank), int(person_id), Decimal(score), Decimal(recency), Decimal(frequency),
-                                   Decimal(gravity), Decimal(victims), Decimal(total_harm), int(incidents),
-                                   int(victim_count), day, marks))
 
-
-# Few distinct days and flag sets recur across hundreds of thousands of rows.
-_DAYS: dict[Any, date] = {}
-_FLAGS: dict[Any, tuple[str, ...]] = {}
+def scored_rows(rows: list[tuple[Any, ...]]) -> list[Scored]:
+    """`Scored` rows from result rows of `rank_sql`'s columns (the decimals may come as text). Converted column
+    by column, each distinct value once (the parts take a handful of values) and in C loops: a large force has
+    hundreds of thousands of rows, and converting them one by one took seconds."""
+    if not rows:
+        return []
+    columns: list[Any] = list(zip(*rows, strict=True))
+    for index in (2, 3, 4, 5, 6, 7):  # score, the four parts, total_harm
+        decimals = {value: Decimal(value) for value in set(columns[index])}
+        columns[index] = map(decimals.__getitem__, columns[index])
+    for index in (0, 1, 8, 9):
+        columns[index] = map(int, columns[index])
+    days = {value: EPOCH + timedelta(days=int(value)) for value in set(columns[10])}
+    columns[10] = map(days.__getitem__, columns[10])
+    marks = {value: tuple(value.split(";")) if value else () for value in set(columns[11])}
+    columns[11] = map(marks.__getitem__, columns[11])
+    make = tuple.__new__
+    return [make(Scored, row) for row in zip(*columns, strict=True)]
