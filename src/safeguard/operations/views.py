@@ -199,37 +199,41 @@ async def target_page(request: Request, operation_id: Id, target_id: Id, db: DbS
 async def change_team(request: Request, operation_id: Id, target_id: Id, db: DbSession, actor: Writer) -> Response:
     values = _posted(await request.form())
     team = forms.text(values, "team", 30)
-    try:
+
+    async def change() -> None:
         if team and _number(team) is None:
             raise service.OperationRefused({"team": "Choose a team of your force"})
         await targets.set_team(db, actor, operation_id, target_id, team_kind=forms.text(values, "team_kind", 30),
                                team_id=_number(team) if team else None)
-    except service.OperationNotFound:
-        raise HTTPException(404, NO_TARGET) from None
-    except service.OperationConflict as conflict:
-        return await _target_page(request, db, actor, operation_id, target_id, errors={"team_kind": conflict.message},
-                                  values=values, status_code=409)
-    except service.OperationRefused as refused:
-        return await _target_page(request, db, actor, operation_id, target_id, errors=refused.errors, values=values,
-                                  status_code=400)
-    return _redirect(request, f"/operations/{operation_id}/targets/{target_id}", "Team changed.")
+
+    return await _change_target(request, db, actor, operation_id, target_id, values, change(),
+                                conflict_field="team_kind", done="Team changed.")
 
 
 @router.post("/operations/{operation_id}/targets/{target_id}/withdraw")
 async def withdraw_target(request: Request, operation_id: Id, target_id: Id, db: DbSession, actor: Writer
                           ) -> Response:
     values = _posted(await request.form())
+    withdrawal = targets.withdraw(db, actor, operation_id, target_id, reason=forms.text(values, "reason", 1100))
+    return await _change_target(request, db, actor, operation_id, target_id, values, withdrawal,
+                                conflict_field="reason", done="Target withdrawn.")
+
+
+async def _change_target(request: Request, db: DbSession, actor: Actor, operation_id: int, target_id: int,
+                         values: dict[str, Any], change: Awaitable[object], *, conflict_field: str,
+                         done: str) -> Response:
+    """Run one change to a target; on refusal show the target page again with the problem, else go back to it."""
     try:
-        await targets.withdraw(db, actor, operation_id, target_id, reason=forms.text(values, "reason", 1100))
+        await change
     except service.OperationNotFound:
         raise HTTPException(404, NO_TARGET) from None
     except service.OperationConflict as conflict:
-        return await _target_page(request, db, actor, operation_id, target_id, errors={"reason": conflict.message},
-                                  values=values, status_code=409)
+        return await _target_page(request, db, actor, operation_id, target_id,
+                                  errors={conflict_field: conflict.message}, values=values, status_code=409)
     except service.OperationRefused as refused:
         return await _target_page(request, db, actor, operation_id, target_id, errors=refused.errors, values=values,
                                   status_code=400)
-    return _redirect(request, f"/operations/{operation_id}/targets/{target_id}", "Target withdrawn.")
+    return _redirect(request, f"/operations/{operation_id}/targets/{target_id}", done)
 
 
 async def _target_page(request: Request, db: DbSession, actor: Actor, operation_id: int, target_id: int, *,
