@@ -8,10 +8,12 @@ transaction sees its own events whenever it reads the trail. `record_reads` writ
 from __future__ import annotations
 
 import psycopg
+import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit.models import AuditEvent
+from safeguard.audit.service import commit as audit_commit
 from safeguard.audit.service import defer_until_commit, record, record_reads, who_viewed
 from safeguard.audit.verify import verify_chain
 from safeguard.auth.actor import Actor
@@ -140,3 +142,55 @@ async def test_deferring_ends_with_the_transaction(fresh_db: DatabaseUnderTest) 
 
 def _actor(force_id: int) -> Actor:
     return Actor(kind="user", force_id=force_id, label="reader", permissions=frozenset(), role="call_handler")
+
+
+async def test_commit_sends_the_held_events_with_the_commit_and_leaves_the_connection_clean(
+        fresh_db: DatabaseUnderTest) -> None:
+    """`audit.commit` (what a request's transaction ends with) writes the held events, details included, in the
+    same round trip as the COMMIT; the connection goes back to the pool ready for the next transaction."""
+    force_id = _add_force(fresh_db, "PIP")
+    engine = make_engine(fresh_db.app_url, pool_size=1, max_overflow=0)
+    try:
+        for n in range(2):  # the second transaction takes the same connection back from the pool
+            async with AsyncSession(engine) as db:
+                await db.begin()
+                await set_force_context(db, force_id)
+                defer_until_commit(db)
+                await record(db, action="test.pipelined", actor_label="t", force_id=force_id, object_id=n,
+                             details={"channel": "999-silent", "n": n})
+                await record_reads(db, _actor(force_id), "person", [7 + n], reason="history at a glance")
+                assert _trail(fresh_db)[2 * n:] == []
+                await audit_commit(db)
+                assert not db.in_transaction()
+    finally:
+        await engine.dispose()
+    assert [(action, object_id) for _, _, action, object_id in _trail(fresh_db)] == [
+        ("test.pipelined", "0"), ("person.read", "7"), ("test.pipelined", "1"), ("person.read", "8")]
+    with psycopg.connect(psycopg_dsn(fresh_db.admin_url)) as conn:
+        details = conn.execute("SELECT details FROM audit_event WHERE action = 'test.pipelined' ORDER BY id"
+                               ).fetchall()
+    assert [d for (d,) in details] == [{"channel": "999-silent", "n": 0}, {"channel": "999-silent", "n": 1}]
+    assert verify_chain(fresh_db.admin_url).ok
+
+
+async def test_a_commit_that_fails_on_the_server_keeps_nothing(fresh_db: DatabaseUnderTest) -> None:
+    """An event the server refuses (here, under a force the transaction does not act for) fails the COMMIT with it:
+    neither the event nor the rest of the transaction is kept."""
+    force_id = _add_force(fresh_db, "PIP")
+    other = _add_force(fresh_db, "OTH")
+    engine = make_engine(fresh_db.app_url, pool_size=1, max_overflow=0)
+    try:
+        async with AsyncSession(engine) as db:
+            await db.begin()
+            await set_force_context(db, force_id)
+            defer_until_commit(db)
+            await record(db, action="test.kept", actor_label="t", force_id=force_id, object_id=1)
+            await record(db, action="test.refused", actor_label="t", force_id=other, object_id=2)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                await audit_commit(db)
+            await db.rollback()
+        async with AsyncSession(engine) as db:  # the connection is usable again
+            assert await db.scalar(text("SELECT 1")) == 1
+    finally:
+        await engine.dispose()
+    assert _trail(fresh_db) == []

@@ -7,7 +7,7 @@ import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit import service as audit
@@ -57,10 +57,13 @@ async def actor_for_token(db: AsyncSession, token: str, client_addr: str | None)
     if row.revoked_at is not None or not hmac.compare_digest(row.token_hash, _hash(token)):
         return None
     now = datetime.now(UTC)
-    # Kept to the minute: writing it on every call would make each request from one token (a telephony
-    # switch sends many at once) wait on the same row lock until the one before it commits.
+    # Kept to the minute, and written by whichever request gets the row first: writing it on every call, or from
+    # every request that finds it stale at once, would make each request from one token (a telephony switch
+    # sends many at once) wait on the same row lock until the one before it commits.
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now
+        unlocked = select(ApiToken.id).where(ApiToken.id == row.id).with_for_update(skip_locked=True)
+        await db.execute(update(ApiToken).where(ApiToken.id.in_(unlocked)).values(last_used_at=now)
+                         .execution_options(synchronize_session=False))
     return Actor(kind="token", force_id=row.force_id, label=f"token:{row.name}",
                  permissions=frozenset(P(scope) for scope in row.scopes), token_id=row.id,
                  display_name=row.name, force_name=force_name or "", client_addr=client_addr)

@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from safeguard.audit import service as audit
 from safeguard.auth import service as auth_service
 from safeguard.auth import tokens
 from safeguard.auth.actor import Actor
@@ -82,7 +83,7 @@ async def request_transaction(request: Request, sessionmaker: async_sessionmaker
             await transaction.rollback()
             raise
         else:
-            await transaction.commit()
+            await audit.commit(db)
 
 
 DbSession = Annotated[AsyncSession, Depends(get_db)]
