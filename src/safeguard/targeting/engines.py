@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safeguard.targeting.job import COLUMNS, Extract, Scored, Window, rank_sql, scored_rows
+from safeguard.targeting.job import COLUMNS, Extract, Scored, Window, bulk_allocation, rank_sql, scored_rows
 from safeguard.targeting.weights import HarmWeights
 
 if TYPE_CHECKING:
@@ -48,8 +48,10 @@ def run_duckdb(found: Extract, weights: HarmWeights) -> list[Scored]:
     try:
         _duckdb_views(con, found)
         # Decimals come out of DuckDB as text: its conversion to Python Decimal is much slower than Decimal(text).
-        rows = con.execute(f"SELECT rank, person_id, {_AS_TEXT}, incidents, victim_count, last_day, flags "  # noqa: S608
-                           f"FROM ({rank_sql(weights, found.window)}) ranked ORDER BY rank").fetchall()
+        result = con.execute(f"SELECT rank, person_id, {_AS_TEXT}, incidents, victim_count, last_day, flags "  # noqa: S608
+                             f"FROM ({rank_sql(weights, found.window)}) ranked ORDER BY rank")
+        with bulk_allocation():
+            rows = result.fetchall()
     finally:
         con.close()
     return scored_rows(rows)

@@ -32,7 +32,10 @@ or aggregate PostgreSQL does costs about a second per million rows on one core, 
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
@@ -108,20 +111,24 @@ lines AS (
 )
 SELECT kind, string_agg(line, ';') FROM lines GROUP BY kind, person_id % 256
 """  # noqa: S608 - fixed fragments; the values are bound as literals by extract_statements
+# The three flags in one more statement, packed as the events are: "r<TAB>id;id;..." for high_risk_victims, "o"
+# for active_orders, "w" for wanted.
+FLAGS_SQL = """
+SELECT kind, string_agg(person_id::text, ';') FROM (
+    SELECT 'r' AS kind, latest.victim_id AS person_id FROM (
+        SELECT DISTINCT ON (victim_id) victim_id, final_level
+        FROM risk_assessment WHERE force_id = {force}
+        ORDER BY victim_id, assessed_at DESC, id DESC
+    ) latest WHERE latest.final_level = 'high'
+    UNION ALL
+    SELECT DISTINCT 'o', subject_id FROM protective_order WHERE force_id = {force} AND status = 'active'
+    UNION ALL
+    SELECT DISTINCT 'w', person_id FROM suspect WHERE force_id = {force} AND status = 'wanted'
+) flags GROUP BY kind, person_id % 64
+"""
 # Which file each kind of row goes to.
-EVENT_FILES = {b"e": "events", b"h": "event_harm", b"v": "event_victims"}
-
-FLAG_SQL: dict[str, str] = {
-    "high_risk_victims": """
-        SELECT victim_id FROM (
-            SELECT DISTINCT ON (victim_id) victim_id, final_level
-            FROM risk_assessment WHERE force_id = {force}
-            ORDER BY victim_id, assessed_at DESC, id DESC
-        ) latest WHERE final_level = 'high'
-    """,
-    "active_orders": "SELECT DISTINCT subject_id FROM protective_order WHERE force_id = {force} AND status = 'active'",
-    "wanted": "SELECT DISTINCT person_id FROM suspect WHERE force_id = {force} AND status = 'wanted'",
-}
+EVENT_FILES = {b"e": "events", b"h": "event_harm", b"v": "event_victims", b"r": "high_risk_victims",
+               b"o": "active_orders", b"w": "wanted"}
 
 
 @dataclass(frozen=True)
@@ -166,18 +173,15 @@ class Extract:
 
 
 def extract_statements(force_id: int, window: Window) -> dict[str, sql.Composed]:
-    """The COPY statements, by file: 'events' writes events, event_harm and event_victims."""
+    """The two COPY statements: 'events' writes events, event_harm and event_victims; 'flags' the three flags."""
     start, end = window.instants()
     values = {"force": sql.Literal(int(force_id)), "start": sql.Literal(start), "end": sql.Literal(end)}
-    statements = {"events": sql.SQL("COPY ({}) TO STDOUT").format(sql.SQL(EVENTS_SQL).format(**values))}
-    for table, query in FLAG_SQL.items():
-        statements[table] = sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(sql.SQL(query).format(**values))
-    return statements
+    return {name: sql.SQL("COPY ({}) TO STDOUT").format(sql.SQL(query).format(**values))
+            for name, query in (("events", EVENTS_SQL), ("flags", FLAGS_SQL))}
 
 
 class _EventRows:
-    """Unpacks the events COPY's rows ("e<TAB>line;line;...") into the events, event_harm and event_victims
-    files."""
+    """Unpacks the COPY rows ("e<TAB>line;line;...") into the files, by kind (EVENT_FILES)."""
 
     def __init__(self, found: Extract) -> None:
         self.files = {kind: found.path(table).open("wb") for kind, table in EVENT_FILES.items()}
@@ -211,23 +215,23 @@ async def extract(conn: psycopg.AsyncConnection[Any], force_id: int, window: Win
         await cur.execute("SELECT current_setting('work_mem')")
         before = await cur.fetchone()
         await cur.execute("SELECT set_config('work_mem', '256MB', true)")
-        for table, statement in extract_statements(force_id, window).items():
-            if table == "events":
-                rows = _EventRows(found)
-                try:
-                    async with cur.copy(statement) as copy:
-                        async for chunk in copy:
-                            rows.feed(bytes(chunk))
-                finally:
-                    rows.close()
-                for kind, name in EVENT_FILES.items():
-                    found.rows[name] = rows.counts[kind]
-                continue
-            with found.path(table).open("wb") as out:
-                async with cur.copy(statement) as copy:
-                    async for chunk in copy:
-                        out.write(chunk)
-            found.rows[table] = cur.rowcount
+        statements = extract_statements(force_id, window)
+        rows = _EventRows(found)
+        try:
+            async with cur.copy(statements["events"]) as copy:
+                async for chunk in copy:
+                    rows.feed(bytes(chunk))
+            # The flags' tables check each row's person under row-level security. With much memory PostgreSQL
+            # hashes every person the reader may see (two million on a large force) to check a hundred thousand
+            # DASH rows; with little it looks each one up by its key, in half the time.
+            await cur.execute("SELECT set_config('work_mem', '4MB', true)")
+            async with cur.copy(statements["flags"]) as copy:
+                async for chunk in copy:
+                    rows.feed(bytes(chunk))
+        finally:
+            rows.close()
+        for kind, name in EVENT_FILES.items():
+            found.rows[name] = rows.counts[kind]
         if before is not None:
             await cur.execute("SELECT set_config('work_mem', %s, true)", (before[0],))
     found.seconds = time.perf_counter() - started
@@ -327,6 +331,20 @@ class Scored(NamedTuple):
     flags: tuple[str, ...]
 
 
+@contextmanager
+def bulk_allocation() -> Iterator[None]:
+    """No cyclic garbage collection while hundreds of thousands of rows are built: they hold no cycles, and on a
+    large force the collector, woken again and again by the new tuples, took as long as building them. Whoever
+    found collection on turns it back on, so overlapping rankings in one process leave it on."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def scored_rows(rows: list[tuple[Any, ...]]) -> list[Scored]:
     """`Scored` rows from result rows of `rank_sql`'s columns (the decimals may come as text). Converted column
     by column, each distinct value once (the parts take a handful of values) and in C loops: a large force has
@@ -344,4 +362,5 @@ def scored_rows(rows: list[tuple[Any, ...]]) -> list[Scored]:
     marks = {value: tuple(value.split(";")) if value else () for value in set(columns[11])}
     columns[11] = map(marks.__getitem__, columns[11])
     make = tuple.__new__
-    return [make(Scored, row) for row in zip(*columns, strict=True)]
+    with bulk_allocation():
+        return [make(Scored, row) for row in zip(*columns, strict=True)]
