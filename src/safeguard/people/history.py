@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.auth.actor import Actor
@@ -169,9 +169,10 @@ async def _safeguarding(db: AsyncSession, person_id: int, *, disclosures: bool) 
                                      f"{_words(r.status).capitalize()}; routes: "
                                      f"{', '.join(_words(x) for x in r.routes) or 'none'}", r.id,
                                      _page("marac referral", r.id)))
-    protected = select(ProtectiveOrderPerson.order_id).where(ProtectiveOrderPerson.person_id == person_id)
-    for order in await db.scalars(select(ProtectiveOrder).where(
-            (ProtectiveOrder.subject_id == person_id) | ProtectiveOrder.id.in_(protected))):
+    # Both sides by their indexes ("subject OR protected" would check every order of the force).
+    involved = union(select(ProtectiveOrder.id).where(ProtectiveOrder.subject_id == person_id),
+                     select(ProtectiveOrderPerson.order_id).where(ProtectiveOrderPerson.person_id == person_id))
+    for order in await db.scalars(select(ProtectiveOrder).where(ProtectiveOrder.id.in_(involved))):
         role = "subject" if order.subject_id == person_id else "protected"
         until = f", until {order.expires_at:%d %b %Y}" if order.expires_at else ""
         entries.append(TimelineEntry(order.starts_at, "protective order", order.reference, role, True,

@@ -139,10 +139,14 @@ class PersonAlias(ForceOwned, Base):
 
 class PersonPhone(ForceOwned, Base):
     __tablename__ = "person_phone"
+    # The control room looks a caller's number up on every call: the index alone answers who is linked to it
+    # (with the force, for row-level security), without a visit to the table for each person.
+    __table_args__ = (Index("ix_person_phone_number_e164", "number_e164",
+                            postgresql_include=["person_id", "force_id"]),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    number_e164: Mapped[str] = mapped_column(String(20), index=True)
+    number_e164: Mapped[str] = mapped_column(String(20))
 
 
 class PersonAddress(ForceOwned, Base):

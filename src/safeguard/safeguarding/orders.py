@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit import service as audit
@@ -824,10 +824,13 @@ async def active_orders_involving(db: AsyncSession, person_ids: Sequence[int], *
     ids = _ids(person_ids)
     if not ids:
         return []
-    as_protected = select(ProtectiveOrderPerson.order_id).where(ProtectiveOrderPerson.person_id.in_(ids))
+    # The orders' ids from both sides by their indexes, then those orders: "subject in ids OR id in (protected)"
+    # made PostgreSQL check every active order of the force (70 ms on a large force, against a fraction of one).
+    involved = union(select(ProtectiveOrder.id).where(ProtectiveOrder.subject_id.in_(ids)),
+                     select(ProtectiveOrderPerson.order_id).where(ProtectiveOrderPerson.person_id.in_(ids)))
     orders = list(await db.scalars(
         select(ProtectiveOrder).where(_active_filter(now), ProtectiveOrder.starts_at <= now + FUTURE_SLACK,
-                                      ProtectiveOrder.subject_id.in_(ids) | ProtectiveOrder.id.in_(as_protected))
+                                      ProtectiveOrder.id.in_(involved))
         .order_by(ProtectiveOrder.starts_at.desc())))
     found: list[InvolvedOrder] = []
     for order in orders:
