@@ -64,7 +64,7 @@ def run(size: str, then: Callable[[str, str], str] | None = None) -> tuple[str, 
     lines = [
         f"`safeguard seed --size {size} --seed 1` generated and loaded {total:,} rows in "
         f"**{report.seconds:.0f} s** ({total / report.seconds:,.0f} rows/s overall, generation included), "
-        "then ran ANALYZE.",
+        "then ran VACUUM (ANALYZE).",
         "",
         "| table | rows |",
         "| --- | ---: |",
