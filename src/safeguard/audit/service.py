@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from psycopg import sql
 from psycopg.types.json import Jsonb
 from sqlalchemy import Table, event, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,8 +103,8 @@ async def record_reads(db: AsyncSession, actor: Actor, object_type: str, object_
 
 _COLUMNS = ("force_id", "actor_user_id", "actor_label", "action", "object_type", "object_id", "client_addr", "reason",
             "details")
-_INSERT_ONE = ("INSERT INTO audit_event (force_id, actor_user_id, actor_label, action, object_type, object_id, "
-               "client_addr, reason, details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
+_INSERT_ONE = sql.SQL("INSERT INTO audit_event ({}) VALUES ({})").format(
+    sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)), sql.SQL(", ").join(sql.Placeholder() * len(_COLUMNS)))
 
 
 async def commit(db: AsyncSession) -> None:
