@@ -134,9 +134,13 @@ def _serve(host: str, port: int) -> None:
     # Each worker is a process of its own that builds the app from the environment: give them the database this
     # process found (it keeps an embedded server running until it stops), so that none starts one itself. The
     # live board works across workers: each stream LISTENs on a connection of its own.
+    # Each worker accepts from a socket of its own (safeguard.web.serve), so that a burst of new connections is
+    # spread across the workers rather than taken by whichever wakes first.
+    from safeguard.web.serve import run_workers
+
     urls = _urls()
     os.environ["DATABASE_URL"], os.environ["DATABASE_ADMIN_URL"] = urls.app, urls.admin
-    uvicorn.run("safeguard.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    run_workers("safeguard.app:create_app", workers=workers, **options)  # type: ignore[arg-type]
 
 
 @app.command()
