@@ -11,6 +11,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.auth.tokens import actor_for_token, create_token
@@ -23,6 +24,12 @@ def _force(db: DatabaseUnderTest) -> int:
         (force_id,) = conn.execute("INSERT INTO force (code, name) VALUES ('TOK', 'Token Police') RETURNING id"
                                    ).fetchone() or (0,)
     return int(force_id)  # type: ignore[call-overload]
+
+
+async def _force_set(db: AsyncSession) -> tuple[str | None, str | None]:
+    row = (await db.execute(text("SELECT current_setting('app.force_id', true), "
+                                 "current_setting('app.user_id', true)"))).one()
+    return row[0] or None, row[1] or None  # unset and '' both mean none (rls.CURRENT_FORCE)
 
 
 def _last_used(db: DatabaseUnderTest) -> datetime | None:
@@ -79,10 +86,15 @@ async def test_a_wrong_or_revoked_token_is_refused(fresh_db: DatabaseUnderTest) 
         async with AsyncSession(engine) as db, db.begin():
             assert await actor_for_token(db, token[:-1] + ("A" if token[-1] != "A" else "B"), None) is None
             assert await actor_for_token(db, "sg_nothing_here", None) is None
+            assert await _force_set(db) == (None, None)  # a refused token sets no force
+        async with AsyncSession(engine) as db, db.begin():
+            assert await actor_for_token(db, token, None) is not None
+            assert await _force_set(db) == (str(force_id), None)  # the token's own lookup sets its force
         with psycopg.connect(psycopg_dsn(fresh_db.admin_url), autocommit=True) as conn:
-            conn.execute("UPDATE api_token SET revoked_at = now()")
+            conn.execute("UPDATE api_token SET revoked_at = now(), last_used_at = NULL")
         async with AsyncSession(engine) as db, db.begin():
             assert await actor_for_token(db, token, None) is None
+            assert await _force_set(db) == (None, None)  # the last transaction's ended with it; none set now
     finally:
         await engine.dispose()
     assert _last_used(fresh_db) is None

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Text, bindparam, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit import service as audit
@@ -45,28 +44,42 @@ async def create_token(db: AsyncSession, *, force_id: int, name: str, scopes: li
     return token
 
 
+# One round trip finds the token and sets the transaction's force and user for row-level security. The hash is
+# compared in SQL: it is the SHA-256 of a 256-bit secret, so how long a comparison takes tells a caller nothing
+# they could use to build a token. set_config runs only for the row that matched, so a wrong, revoked or unknown
+# token sets nothing and finds nothing.
+_TOKEN = (select(ApiToken.id, ApiToken.force_id, ApiToken.name, ApiToken.scopes, ApiToken.last_used_at,
+                 Force.name.label("force_name"),
+                 func.set_config("app.force_id", cast(ApiToken.force_id, Text), True).label("force_set"),
+                 func.set_config("app.user_id", "", True).label("user_set"))
+          .join(Force, Force.id == ApiToken.force_id)
+          .where(ApiToken.prefix == bindparam("prefix"), ApiToken.token_hash == bindparam("token_hash"),
+                 ApiToken.revoked_at.is_(None)))
+# Kept to the minute, and written by whichever request gets the row first: writing it on every call, or from every
+# request that finds it stale at once, would make each request from one token (a telephony switch sends many at
+# once) wait on the same row lock until the one before it commits.
+_TOUCH = (update(ApiToken)
+          .where(ApiToken.id.in_(select(ApiToken.id).where(ApiToken.id == bindparam("token_id"))
+                                 .with_for_update(skip_locked=True)))
+          .values(last_used_at=bindparam("now")))
+
+
 async def actor_for_token(db: AsyncSession, token: str, client_addr: str | None) -> Actor | None:
+    """The actor a bearer token stands for, with the transaction's force set to the token's; None if the token is
+    unknown, wrong or revoked (and then no force is set)."""
     parts = token.split("_")
     if len(parts) < 3 or parts[0] != "sg" or len(token) > 200:
         return None
-    found = (await db.execute(select(ApiToken, Force.name).join(Force, Force.id == ApiToken.force_id)
-                              .where(ApiToken.prefix == parts[1]))).first()
-    if found is None:
-        return None
-    row, force_name = found
-    if row.revoked_at is not None or not hmac.compare_digest(row.token_hash, _hash(token)):
+    row = (await db.execute(_TOKEN, {"prefix": parts[1], "token_hash": _hash(token)})).first()
+    if row is None:
         return None
     now = datetime.now(UTC)
-    # Kept to the minute, and written by whichever request gets the row first: writing it on every call, or from
-    # every request that finds it stale at once, would make each request from one token (a telephony switch
-    # sends many at once) wait on the same row lock until the one before it commits.
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        unlocked = select(ApiToken.id).where(ApiToken.id == row.id).with_for_update(skip_locked=True)
-        await db.execute(update(ApiToken).where(ApiToken.id.in_(unlocked)).values(last_used_at=now)
-                         .execution_options(synchronize_session=False))
+        await db.execute(_TOUCH, {"token_id": row.id, "now": now},
+                         execution_options={"synchronize_session": False})
     return Actor(kind="token", force_id=row.force_id, label=f"token:{row.name}",
                  permissions=frozenset(P(scope) for scope in row.scopes), token_id=row.id,
-                 display_name=row.name, force_name=force_name or "", client_addr=client_addr)
+                 display_name=row.name, force_name=row.force_name or "", client_addr=client_addr)
 
 
 async def force_by_code(db: AsyncSession, code: str | None) -> Force:
