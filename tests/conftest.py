@@ -120,7 +120,9 @@ def fresh_db(pg_server: Server, template_db: DatabaseUnderTest) -> Iterator[Data
 
 @pytest.fixture(scope="session")
 async def app_engine(template_db: DatabaseUnderTest) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(template_db.app_url, pool_size=2, max_overflow=2)
+    # `fresh_db` ends every connection to the template before copying it, however recently used, so this pool
+    # checks each connection it hands out (the application's checks only those idle for a few seconds).
+    engine = make_engine(template_db.app_url, pool_size=2, max_overflow=2, ping_after_idle=0)
     yield engine
     await engine.dispose()
 
