@@ -5,11 +5,14 @@ answered by Playwright, so no network is needed."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 
 import psycopg
 import pytest
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Route, expect
 
 from safeguard.db.engine import psycopg_dsn
@@ -161,6 +164,49 @@ async def test_quick_exit_with_shift_three_times_from_any_public_page(page: Page
         await page.keyboard.press("Shift")
     await expect(page).to_have_url(EXIT_URL)
     await _back_is_not_the_report(page)
+
+
+async def _before_the_page_script_starts(page: Page, path: str) -> asyncio.Event:
+    """Open `path` from another site as a slow phone would show it: the page is there, but quick-exit.js has not
+    arrived (it is held until the returned event is set)."""
+    release = asyncio.Event()
+
+    async def held(route: Route) -> None:
+        await release.wait()
+        with contextlib.suppress(PlaywrightError):  # the page may have gone by then
+            await route.continue_()
+
+    await page.route(re.compile(r".*/static/js/quick-exit\.js$"), held)
+    await _fake_sites(page)
+    await page.goto(BEFORE_URL)
+    await expect(page.get_by_role("heading", name="News")).to_be_visible()
+    await page.goto(path, wait_until="commit")
+    await expect(page.get_by_role("button", name="Exit this page")).to_be_visible()
+    assert await page.locator("[data-govuk-exit-this-page-init]").count() == 0, "the page script has not started"
+    return release
+
+
+async def test_quick_exit_pressed_before_the_page_script_starts_still_leaves_no_way_back(
+        page: Page, live_server: LiveServer) -> None:
+    release = await _before_the_page_script_starts(page, "/report")
+    try:
+        await page.get_by_role("button", name="Exit this page").click()
+        await expect(page).to_have_url(EXIT_URL)
+        await _back_is_not_the_report(page)
+    finally:
+        release.set()
+
+
+async def test_shift_three_times_before_the_page_script_starts_still_leaves_no_way_back(
+        page: Page, live_server: LiveServer) -> None:
+    release = await _before_the_page_script_starts(page, "/help")
+    try:
+        for _ in range(3):
+            await page.keyboard.press("Shift")
+        await expect(page).to_have_url(EXIT_URL)
+        await _back_is_not_the_report(page)
+    finally:
+        release.set()
 
 
 async def test_shift_pressed_twice_does_not_leave(page: Page, live_server: LiveServer) -> None:

@@ -5,6 +5,8 @@ services by who they serve."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 
 import httpx
@@ -22,9 +24,11 @@ from safeguard.demo import DEMO_FORCE_CODE
 from safeguard.public.demo import seed_demo_public
 from safeguard.public.ratelimit import PublicLimiter
 from safeguard.safeguarding.models import SupportService
-from tests.conftest import DatabaseUnderTest, ForceData, csrf_from, make_settings, make_user, sign_in
+from tests.conftest import PROJECT, DatabaseUnderTest, ForceData, csrf_from, make_settings, make_user, sign_in
 
 EXIT_URL = "https://www.bbc.co.uk/weather"
+EARLY_EXIT = (PROJECT / "src" / "safeguard" / "web" / "exit_early.js").read_text(encoding="utf-8")
+EARLY_EXIT_HASH = base64.b64encode(hashlib.sha256(EARLY_EXIT.encode()).digest()).decode()
 PUBLIC_PAGES = ("/report", "/report?danger=yes", "/report?danger=no", "/report/sent", "/help")
 
 
@@ -270,7 +274,11 @@ async def test_every_public_page_has_quick_exit_no_staff_navigation_and_is_never
             assert "/static/js/app.js" not in html, "GOV.UK's own start-up would add a second exit button"
             assert "govuk-service-navigation" not in html and "Sign out" not in html, path
             assert "Force A Constabulary" in html, path
-            assert "<script>" not in html, "no inline script (CSP)"
+            # One inline script, the early quick exit, and the CSP allows it by its own hash and nothing else inline.
+            inline = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
+            assert inline == [EARLY_EXIT], path
+            csp = response.headers["content-security-policy"]
+            assert f"script-src 'self' 'sha256-{EARLY_EXIT_HASH}';" in csp and "unsafe-inline" not in csp, csp
 
 
 async def test_help_lists_999_55_101_the_online_report_and_services_by_who_they_serve(

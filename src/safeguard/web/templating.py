@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse, Response
 
 from safeguard.auth.actor import Actor
 from safeguard.auth.permissions import P
+from safeguard.web import exit_early
 from safeguard.web.deps import ANON_COOKIE, csrf_token, settings_of
 
 FLASH_COOKIE = "sg_flash"
@@ -41,6 +42,7 @@ def percent(probability: float) -> str:
 
 
 templates.env.filters["percent"] = percent
+templates.env.globals["exit_early_script"] = exit_early.SCRIPT
 
 
 @dataclass(frozen=True)

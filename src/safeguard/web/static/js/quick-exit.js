@@ -130,3 +130,5 @@ document.addEventListener("submit", (event) => {
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 createAll(ReplacingExitThisPage);
 startComponents(document);
+// The inline early exit (web/exit_early.js) stands down: the component has the button and the keys now.
+document.documentElement.setAttribute("data-quick-exit-ready", "");
