@@ -131,6 +131,13 @@ async def commit(db: AsyncSession) -> None:
     await db.commit()
 
 
+async def write_held(db: AsyncSession) -> None:
+    """Write the events `defer_until_commit` holds now: before a statement the session's events do not see (one
+    run on the driver's connection, `db.driver`), which might read them or change the force."""
+    if db.sync_session.info.get(_PENDING):
+        await db.run_sync(_write)
+
+
 def _write(session: Session) -> None:
     pending = session.info.get(_PENDING)
     if not pending:

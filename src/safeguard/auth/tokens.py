@@ -13,6 +13,7 @@ from safeguard.audit import service as audit
 from safeguard.auth.actor import Actor
 from safeguard.auth.models import ApiToken
 from safeguard.auth.permissions import P, parse_scope
+from safeguard.db.driver import DriverStatement
 from safeguard.db.engine import DatabaseUrls
 from safeguard.db.session import set_force_context
 from safeguard.force.models import Force
@@ -55,6 +56,7 @@ _TOKEN = (select(ApiToken.id, ApiToken.force_id, ApiToken.name, ApiToken.scopes,
           .join(Force, Force.id == ApiToken.force_id)
           .where(ApiToken.prefix == bindparam("prefix"), ApiToken.token_hash == bindparam("token_hash"),
                  ApiToken.revoked_at.is_(None)))
+_TOKEN_STATEMENT = DriverStatement(_TOKEN)  # every API request: run on the driver's connection (db/driver.py)
 # Kept to the minute, and written by whichever request gets the row first: writing it on every call, or from every
 # request that finds it stale at once, would make each request from one token (a telephony switch sends many at
 # once) wait on the same row lock until the one before it commits.
@@ -70,16 +72,17 @@ async def actor_for_token(db: AsyncSession, token: str, client_addr: str | None)
     parts = token.split("_")
     if len(parts) < 3 or parts[0] != "sg" or len(token) > 200:
         return None
-    row = (await db.execute(_TOKEN, {"prefix": parts[1], "token_hash": _hash(token)})).first()
+    row = await _TOKEN_STATEMENT.first(db, {"prefix": parts[1], "token_hash": _hash(token)})
     if row is None:
         return None
+    token_id, force_id, name, scopes, last_used_at, force_name = row[:6]
     now = datetime.now(UTC)
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        await db.execute(_TOUCH, {"token_id": row.id, "now": now},
+    if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
+        await db.execute(_TOUCH, {"token_id": token_id, "now": now},
                          execution_options={"synchronize_session": False})
-    return Actor(kind="token", force_id=row.force_id, label=f"token:{row.name}",
-                 permissions=frozenset(P(scope) for scope in row.scopes), token_id=row.id,
-                 display_name=row.name, force_name=row.force_name or "", client_addr=client_addr)
+    return Actor(kind="token", force_id=force_id, label=f"token:{name}",
+                 permissions=frozenset(P(scope) for scope in scopes), token_id=token_id,
+                 display_name=name, force_name=force_name or "", client_addr=client_addr)
 
 
 async def force_by_code(db: AsyncSession, code: str | None) -> Force:

@@ -29,6 +29,7 @@ from safeguard.auth.actor import Actor
 from safeguard.contact import aml_service
 from safeguard.contact.models import CHANNELS, AmlFix, Contact, ContactGrade, Incident, SpecialistAdvice
 from safeguard.crimes.models import Crime, Suspect
+from safeguard.db.driver import DriverStatement
 from safeguard.force.models import Force
 from safeguard.people import glance, markers
 from safeguard.people.history import visible_person
@@ -174,14 +175,15 @@ _ACTIVE_KINDS = (select(func.array_agg(distinct(Marker.kind)))
                         Marker.ends_on.is_(None) | (Marker.ends_on > bindparam("today")))
                  .scalar_subquery())
 _DA_LINK = select(Force.settings, _ACTIVE_KINDS, exists(_AT_NUMBER)).where(Force.id == bindparam("force_id"))
+_DA_LINK_STATEMENT = DriverStatement(_DA_LINK)
 
 
 async def da_linked(db: AsyncSession, force_id: int, e164: str | None, now: datetime) -> bool:
     """Does the number, or a person linked to it, carry a DA marker or an active protective order?"""
     if e164 is None:
         return False
-    settings, found, linked = (await db.execute(
-        _DA_LINK, {"e164": e164, "today": markers.today(), "force_id": force_id})).one()
+    settings, found, linked = await _DA_LINK_STATEMENT.first(
+        db, {"e164": e164, "today": markers.today(), "force_id": force_id}) or ({}, None, False)
     kinds = _kinds(dict(settings or {}), "contact_da_marker_kinds", DEFAULT_DA_MARKER_KINDS)
     if kinds & set(found or ()):
         return True
@@ -207,6 +209,10 @@ _VALUES = pg_insert(_CONTACT).values({name: bindparam(name) for name in _INSERT_
 _INSERT_WITHOUT_KEY = _VALUES.returning(*_CONTACT.c, _HELD)
 _INSERT = _VALUES.on_conflict_do_nothing(constraint="uq_contact_idempotency").returning(*_CONTACT.c, _HELD)
 _CONTACT_ATTRIBUTES = [(p.key, p.columns[0]) for p in Contact.__mapper__.column_attrs]
+_RETURNED = list(_CONTACT.c)  # the order of the insert's RETURNING, before held_fixes
+# Every telephony post runs these, on the driver's connection (db/driver.py).
+_INSERT_STATEMENT = DriverStatement(_INSERT)
+_INSERT_WITHOUT_KEY_STATEMENT = DriverStatement(_INSERT_WITHOUT_KEY)
 
 
 async def _existing(db: AsyncSession, key: str) -> Contact | None:
@@ -238,24 +244,26 @@ async def receive_contact(db: AsyncSession, actor: Actor, new: NewContact, *, id
               "location_id": new.location_id, "location_text": (new.location_text or "").strip() or None,
               "rural": new.rural, "injury": new.injury, "weapons": new.weapons,
               "children_present": new.children_present}
-    row = (await db.execute(_INSERT if key is not None else _INSERT_WITHOUT_KEY, values)).one_or_none()
+    row = await (_INSERT_STATEMENT if key is not None else _INSERT_WITHOUT_KEY_STATEMENT).first(db, values)
     if row is None:  # the key's contact exists (or was committed while this insert waited for it)
         earlier = await _existing(db, key) if key is not None else None
         if earlier is None:  # cannot happen: the conflicting row is committed and in this force
             raise IntakeRefused({"idempotency_key": "This Idempotency-Key could not be checked; try again"})
         return _same_or_conflict(earlier, new, e164), False
-    contact = _persistent(db, row)
+    *returned, held_fixes = row
+    contact = _persistent(db, dict(zip(_RETURNED, returned, strict=True)))
     await audit.record(db, action="contact.received", actor=actor, object_type="contact", object_id=contact.id,
                        details={"channel": contact.channel, "via": via, "pressed_55": contact.pressed_55,
                                 "da_flag": contact.da_flag})
-    if row.held_fixes:
+    if held_fixes:
         await aml_service.attach_held_fixes(db, contact)
     return contact, True
 
 
-def _persistent(db: AsyncSession, row: Any) -> Contact:
-    """The inserted row as the session's own Contact, as if loaded by a query (no further round trip)."""
-    contact = Contact(**{attribute: row._mapping[column] for attribute, column in _CONTACT_ATTRIBUTES})
+def _persistent(db: AsyncSession, row: Mapping[Any, Any]) -> Contact:
+    """The inserted row (by column) as the session's own Contact, as if loaded by a query (no further round
+    trip)."""
+    contact = Contact(**{attribute: row[column] for attribute, column in _CONTACT_ATTRIBUTES})
     make_transient_to_detached(contact)
     db.add(contact)
     return contact
