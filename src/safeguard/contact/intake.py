@@ -171,8 +171,7 @@ async def people_at_number(db: AsyncSession, e164: str) -> list[int]:
 _AT_NUMBER = select(PersonPhone.person_id).where(PersonPhone.number_e164 == bindparam("e164"))
 _ACTIVE_KINDS = (select(func.array_agg(distinct(Marker.kind)))
                  .where((Marker.phone_e164 == bindparam("e164")) | Marker.person_id.in_(_AT_NUMBER),
-                        Marker.starts_on <= bindparam("today"),
-                        Marker.ends_on.is_(None) | (Marker.ends_on > bindparam("today")))
+                        _active_marker(bindparam("today")))
                  .scalar_subquery())
 _DA_LINK = select(Force.settings, _ACTIVE_KINDS, exists(_AT_NUMBER)).where(Force.id == bindparam("force_id"))
 _DA_LINK_STATEMENT = DriverStatement(_DA_LINK)

@@ -31,7 +31,6 @@ class DriverStatement:
     def __init__(self, statement: Executable) -> None:
         compiled: Compiled = statement.compile(dialect=_DIALECT)  # type: ignore[attr-defined]
         self.sql = str(compiled)
-        self.names = tuple(compiled.params)
         # Literal values the statement carries as parameters (a function's constant arguments), and the columns'
         # scalar defaults that SQLAlchemy would fill in (an INSERT's `default="open"`): sent every time, unless the
         # caller gives a value. A callable default cannot be: the caller must pass that column.
