@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -136,10 +137,15 @@ def migrated_database() -> Iterator[tuple[str, str]]:
             server.release()
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int  # the `safeguard serve` process; its workers are its children
+
+
 @contextmanager
-def web_server(admin: str, app: str, workers: int = WORKERS) -> Iterator[str]:
-    """`safeguard serve` (`workers` uvicorn processes) on a free loopback port, once /healthz answers: yields its
-    URL."""
+def served(admin: str, app: str, workers: int = WORKERS) -> Iterator[Server]:
+    """`safeguard serve` (`workers` uvicorn processes) on a free loopback port, once /healthz answers."""
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=app, DATABASE_ADMIN_URL=admin, SAFEGUARD_ENV="development",
                SAFEGUARD_WORKERS=str(workers))
@@ -153,10 +159,59 @@ def web_server(admin: str, app: str, workers: int = WORKERS) -> Iterator[str]:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        yield Server(f"http://127.0.0.1:{port}", web.pid)
     finally:
         web.terminate()
         web.wait(timeout=30)
+
+
+@contextmanager
+def web_server(admin: str, app: str, workers: int = WORKERS) -> Iterator[str]:
+    """As `served`, yielding only the URL."""
+    with served(admin, app, workers) as server:
+        yield server.url
+
+
+def postmaster_pid(app_url: str) -> int:
+    """The PostgreSQL server's main process: the parent of any backend."""
+    with psycopg.connect(psycopg_dsn(app_url)) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
+        return _processes()[backend][0]
+
+
+def _processes() -> dict[int, tuple[int, float]]:
+    """Every process on the machine: pid -> (parent pid, CPU seconds used by it and its reaped children)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, tuple[int, float]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:  # ended while we looked
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        # utime, stime, cutime, cstime: a child's time moves into its parent's cutime/cstime when it is reaped
+        found[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
+    return found
+
+
+def cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each named process and all its descendants (Linux /proc), and by this process
+    ("client")."""
+    found = _processes()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in found.items():
+        children.setdefault(parent, []).append(pid)
+    used = {"client": time.process_time()}
+    for name, root in roots.items():
+        tree, total = [root], 0.0
+        while tree:
+            pid = tree.pop()
+            total += found.get(pid, (0, 0.0))[1]
+            tree.extend(children.get(pid, ()))
+        used[name] = total
+    return used
 
 
 def run(requests: int, concurrency: int, workers: int = WORKERS) -> dict[str, dict[str, float]]:

@@ -14,6 +14,7 @@ Two ways of loading the server, because they answer different questions:
   p99 under 50 ms needs well over 640 a second, whatever the code does per contact.
 - open loop: contacts arrive on a fixed timetable whatever the answers (as calls do), over at most as many
   connections; each time runs from when the contact was due, so a late start counts against the server.
+The closed-loop runs also record the CPU time per request of the client, the web server and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import secrets
 import sys
 import time
@@ -36,7 +38,17 @@ from safeguard.db.engine import psycopg_dsn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import http_bench
-from http_bench import WORKERS, client_session, drive, getter, migrated_database, summary, web_server
+from http_bench import (
+    WORKERS,
+    client_session,
+    cpu_seconds,
+    drive,
+    getter,
+    migrated_database,
+    postmaster_pid,
+    served,
+    summary,
+)
 
 CHANNELS = ("999", "999-silent", "101")
 OPEN_LOOP_RATES = (100, 250, 400, 500)  # contacts a second, offered on a timetable
@@ -91,7 +103,23 @@ async def paced(count: int, rate: float, one: Callable[[int], Awaitable[bool]]) 
     return summary(latencies, errors, time.perf_counter() - start)
 
 
-async def _http(base_url: str, token: str, count: int, concurrency: int) -> dict[str, dict[str, float]]:
+CPU_PARTS = ("client", "web server", "PostgreSQL")
+
+
+async def metered(processes: dict[str, int], count: int, concurrency: int, one: Callable[[int], Awaitable[bool]]
+                  ) -> dict[str, float]:
+    """A closed-loop run, with the CPU milliseconds each part used per request (`ms client`, ...): the rate
+    alone moves with whatever else the machine's cores are doing; the CPU each request costs moves much less."""
+    before = cpu_seconds(processes)
+    result = await drive(count, concurrency, one)
+    after = cpu_seconds(processes)
+    for part in CPU_PARTS:
+        result[f"ms {part}"] = (after[part] - before[part]) * 1000 / count
+    return result
+
+
+async def _http(base_url: str, token: str, count: int, concurrency: int, processes: dict[str, int]
+                ) -> dict[str, dict[str, float]]:
     async with client_session(concurrency) as client:
         run = secrets.token_hex(4)
         keys = iter(range(10**9))  # warm-up and timed posts never share a key
@@ -110,9 +138,10 @@ async def _http(base_url: str, token: str, count: int, concurrency: int) -> dict
         health = getter(client, base_url + "/healthz")
         await drive(400, concurrency, health)  # warm-up: every worker, every connection
         await drive(400, concurrency, post)
-        results = {"/healthz (baseline: one round trip to the database)": await drive(count, concurrency, health),
-                   "POST /api/v1/contacts (token, validation, idempotency, audit), closed loop": await drive(
-                       count, concurrency, post)}
+        results = {"/healthz (baseline: one round trip to the database)": await metered(
+                       processes, count, concurrency, health),
+                   "POST /api/v1/contacts (token, validation, idempotency, audit), closed loop": await metered(
+                       processes, count, concurrency, post)}
         for rate in OPEN_LOOP_RATES:  # about ten seconds' worth at each rate, at least 1,000 contacts
             results[f"POST /api/v1/contacts, open loop: {rate} offered a second"] = await paced(
                 max(1000, min(count, rate * 10)), rate, post)
@@ -148,15 +177,33 @@ async def _inserts(app_url: str, force_id: int, count: int, concurrency: int) ->
 def run(count: int, concurrency: int, workers: int = WORKERS) -> dict[str, dict[str, float]]:
     with migrated_database() as (admin, app):
         force_id, token = _prepare(admin)
-        with web_server(admin, app, workers) as base_url:
-            results = uvloop.run(_http(base_url, token, count, concurrency))
+        with served(admin, app, workers) as server:
+            processes = {"web server": server.pid, "PostgreSQL": postmaster_pid(app)}
+            results = uvloop.run(_http(server.url, token, count, concurrency, processes))
         results["baseline: single-row INSERT into contact over psycopg (no HTTP)"] = uvloop.run(
             _inserts(app, force_id, count, concurrency))
         return results
 
 
 def markdown(results: dict[str, dict[str, float]], concurrency: int) -> str:
-    return http_bench.markdown(results, concurrency, first="what", rate="per second")
+    return http_bench.markdown(results, concurrency, first="what", rate="per second") + "\n\n" + cpu_markdown(results)
+
+
+def cpu_markdown(results: dict[str, dict[str, float]]) -> str:
+    """CPU per request by process, for the metered (closed-loop) rows, and the rate the server side's CPU alone
+    would allow on the machine's cores if the client ran elsewhere (as a telephony switch does)."""
+    cores = os.cpu_count() or 1
+    lines = ["| closed loop, CPU per request | client ms | web server ms | PostgreSQL ms | all ms | "
+             f"web server + PostgreSQL alone on {cores} cores, a second |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, r in results.items():
+        if "ms web server" not in r:
+            continue
+        server_side = r["ms web server"] + r["ms PostgreSQL"]
+        lines.append(f"| {name.split(' (')[0].split(',')[0]} | {r['ms client']:.2f} | {r['ms web server']:.2f} | "
+                     f"{r['ms PostgreSQL']:.2f} | {server_side + r['ms client']:.2f} | "
+                     f"{cores * 1000 / server_side:.0f} |")
+    return "\n".join(lines)
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()

@@ -178,6 +178,13 @@ def main() -> int:
             "timetable, as calls do, over at most as many connections; each time runs from when the contact was "
             "due, so a contact held back by a busy server counts that wait.",
             "",
+            "The second table is the CPU time each closed-loop request cost, by process (from `/proc`): the load "
+            "client (this benchmark), the web server (`safeguard serve` and its workers) and PostgreSQL (the "
+            "postmaster and all its backends). In service the client is the telephony switch, on a machine of its "
+            "own, so the last column is the most the web server and PostgreSQL could take with these cores to "
+            "themselves: cores × 1,000 ms / (web server + PostgreSQL ms). It is an upper bound: it leaves out the "
+            "time no core is busy.",
+            "",
             intake_bench.markdown(intake_bench.run(args.intake_requests, args.intake_concurrency),
                                   args.intake_concurrency),
         ])
