@@ -86,12 +86,13 @@ def tokens_create(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the audit trail's hash chain and name the first broken row."""
+    """Check the audit trail's hash chains and name the first broken row."""
     from safeguard.audit.verify import verify_chain
 
     result = verify_chain(_urls().admin)
     if result.ok:
-        console.print(f"Audit chain intact: {result.checked} events checked.")
+        chains = "1 chain" if result.chains == 1 else f"{result.chains} chains"
+        console.print(f"Audit chain intact: {result.checked} events checked in {chains}.")
         return
     err.print(f"[red]Audit chain broken at event {result.first_broken_id}: {result.reason}[/red]")
     raise typer.Exit(1)

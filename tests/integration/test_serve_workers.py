@@ -60,9 +60,9 @@ def _established(pid: int, port: int) -> int:
     return count
 
 
-def _health(port: int) -> bool:
+def _health(port: int, timeout: float = 5) -> bool:
     try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=timeout).status_code == 200
     except httpx.TransportError:
         return False
 
@@ -100,13 +100,15 @@ def test_two_workers_serve_on_one_port(fresh_db: DatabaseUnderTest) -> None:
         held = {pid: _established(pid, port) for pid in workers}
         assert sum(held.values()) == 32 and all(held.values()), held
 
-        # A worker that dies is replaced, and the port keeps answering throughout.
+        # A worker that dies is replaced, and the port keeps answering throughout: a connection the kernel puts
+        # on the dead worker's socket waits there until the replacement has started (seconds on a busy machine),
+        # and is answered then, not dropped.
         for client in clients:
             client.close()
         os.kill(workers[0], signal.SIGKILL)
         _wait_for(lambda: len(_workers(server)) == 2 and workers[0] not in _workers(server),
                   "the dead worker was not replaced")
-        assert sum(_health(port) for _ in range(20)) == 20
+        assert sum(_health(port, timeout=90) for _ in range(20)) == 20
     finally:
         for client in clients:
             client.close()

@@ -2,6 +2,8 @@
 
 Events are committed through the application's role (as the application writes them); tampering is done as
 the owner, who is the only one able to; `verify_chain` and `safeguard audit verify` must then name the row.
+There are several chains side by side (migration 0016): a transaction writes to the first one no other open
+transaction holds, so one writer alone keeps to chain 1, and writers at once spread over chains.
 """
 
 from __future__ import annotations
@@ -82,6 +84,29 @@ def _events(db: DatabaseUnderTest) -> list[tuple[int, str, str]]:
                 conn.execute("SELECT id, prev_hash, hash FROM audit_event ORDER BY id")]
 
 
+def _positions(db: DatabaseUnderTest) -> list[tuple[int, int, int]]:
+    """(id, chain, position) of every event, in id order."""
+    with _admin(db) as conn:
+        return conn.execute("SELECT id, chain, chain_seq FROM audit_event ORDER BY id"
+                            ).fetchall()  # type: ignore[return-value]
+
+
+def _id_at(db: DatabaseUnderTest, position: int, chain: int = 1) -> int:
+    """The id of the event at a position in a chain. Ids come from a sequence the template's rolled-back test
+    transactions have also drawn on, so a new database's first id is seldom 1."""
+    with _admin(db) as conn:
+        (event_id,) = conn.execute("SELECT id FROM audit_event WHERE chain = %s AND chain_seq = %s",
+                                   (chain, position)).fetchone() or (0,)
+    return int(event_id)  # type: ignore[call-overload]
+
+
+def _heads(db: DatabaseUnderTest) -> dict[int, tuple[int, int, str]]:
+    """Each chain's head that has moved: chain -> (last position, last id, last hash)."""
+    with _admin(db) as conn:
+        return {int(c): (int(s), int(i), str(h)) for c, s, i, h in  # type: ignore[call-overload]
+                conn.execute("SELECT id, last_seq, last_id, last_hash FROM audit_chain_head WHERE last_seq > 0")}
+
+
 def _cli(db: DatabaseUnderTest, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, DATABASE_URL=db.app_url, DATABASE_ADMIN_URL=db.admin_url, COLUMNS="200",
                NO_COLOR="1")
@@ -93,34 +118,37 @@ def _cli(db: DatabaseUnderTest, *args: str) -> subprocess.CompletedProcess[str]:
 def test_an_intact_chain_verifies(chain: Chain) -> None:
     result = verify_chain(chain.db.admin_url)
     assert result.ok and result.checked == chain.count and result.first_broken_id is None
+    assert result.chains == 1  # one writer at a time keeps to the first chain
     events = _events(chain.db)
-    assert [event_id for event_id, _, _ in events] == list(range(1, chain.count + 1))
+    ids = [event_id for event_id, _, _ in events]
+    assert ids == sorted(set(ids)) and len(ids) == chain.count
+    assert _positions(chain.db) == [(event_id, 1, n) for n, event_id in enumerate(ids, start=1)]
     assert events[0][1] == GENESIS
     for before, after in itertools.pairwise(events):
         assert after[1] == before[2], f"event {after[0]}'s prev_hash is not event {before[0]}'s hash"
     assert len({h for _, _, h in events}) == chain.count
-    with _admin(chain.db) as conn:
-        assert conn.execute("SELECT last_id, last_hash FROM audit_chain_head").fetchone() == (chain.count,
-                                                                                          events[-1][2])
+    assert _heads(chain.db) == {1: (chain.count, ids[-1], events[-1][2])}
 
 
 def test_each_hash_is_the_sha256_of_the_previous_hash_and_the_content(chain: Chain) -> None:
     """Recompute one hash outside the database, so the chain does not rest on the database's own function."""
     with _admin(chain.db) as conn:
-        prev, stored, content = conn.execute(
-            "SELECT e.prev_hash, e.hash, audit_event_content(e) FROM audit_event e WHERE id = 3").fetchone() or ()
+        event_id, prev, stored, content = conn.execute(
+            "SELECT e.id, e.prev_hash, e.hash, audit_event_content(e) FROM audit_event e "
+            "WHERE chain = 1 AND chain_seq = 3").fetchone() or ()
     assert stored == hashlib.sha256((str(prev) + str(content)).encode()).hexdigest()
     parsed = json.loads(str(content))
-    assert parsed[0] == 3 and parsed[5] == "test.event" and parsed[9] == "writer event 2"
+    assert parsed[0] == event_id and parsed[5] == "test.event" and parsed[9] == "writer event 2"
 
 
 def test_the_application_cannot_choose_an_events_id_or_hash(chain: Chain) -> None:
     with _app_conn(chain.db) as conn:
         conn.execute("SELECT set_config('app.force_id', %s, false)", (str(chain.force_id),))
-        conn.execute("INSERT INTO audit_event (id, force_id, actor_label, action, prev_hash, hash) "
-                     "VALUES (999, %s, 'forger', 'forged', %s, %s)", (chain.force_id, "a" * 64, "b" * 64))
+        conn.execute("INSERT INTO audit_event (id, chain, chain_seq, force_id, actor_label, action, prev_hash, hash) "
+                     "VALUES (999, 7, 1, %s, 'forger', 'forged', %s, %s)", (chain.force_id, "a" * 64, "b" * 64))
     events = _events(chain.db)
-    assert events[-1][0] == chain.count + 1
+    assert events[-1][0] > events[-2][0] and events[-1][0] != 999
+    assert _positions(chain.db)[-1] == (events[-1][0], 1, chain.count + 1)
     assert events[-1][1] == events[-2][2] and events[-1][2] != "b" * 64
     assert verify_chain(chain.db.admin_url).ok
 
@@ -137,8 +165,10 @@ def test_the_application_cannot_choose_an_events_id_or_hash(chain: Chain) -> Non
     "DROP TRIGGER audit_event_chain ON audit_event",
     "SELECT * FROM audit_chain_head",
     "UPDATE audit_chain_head SET last_id = 0",
-    "INSERT INTO audit_chain_head VALUES (2, 0, repeat('0', 64))",
+    "INSERT INTO audit_chain_head VALUES (40, 0, repeat('0', 64), 0)",
     "DELETE FROM audit_chain_head",
+    "SELECT nextval('audit_event_id_seq')",
+    "SELECT setval('audit_event_id_seq', 1)",
 ])
 def test_the_app_role_cannot_rewrite_the_trail(chain: Chain, statement: str) -> None:
     with _app_conn(chain.db) as conn:
@@ -156,9 +186,9 @@ def test_the_app_role_cannot_rewrite_the_trail(chain: Chain, statement: str) -> 
 @pytest.mark.parametrize("k", [1, 4, EVENTS])
 def test_a_changed_reason_is_detected_at_that_row(chain: Chain, k: int) -> None:
     with _admin(chain.db) as conn:
-        conn.execute("UPDATE audit_event SET reason = 'nothing to see here' WHERE id = %s", (k,))
+        conn.execute("UPDATE audit_event SET reason = 'nothing to see here' WHERE chain_seq = %s", (k,))
     result = verify_chain(chain.db.admin_url)
-    assert not result.ok and result.first_broken_id == k
+    assert not result.ok and result.first_broken_id == _id_at(chain.db, k)
     assert result.checked == k - 1
 
 
@@ -166,26 +196,59 @@ def test_a_changed_hash_is_detected(chain: Chain) -> None:
     """Rewriting a row and its own hash still breaks the link to the next row."""
     k = 3
     with _admin(chain.db) as conn:
-        conn.execute("UPDATE audit_event SET reason = 'rewritten' WHERE id = %s", (k,))
-        conn.execute("UPDATE audit_event e SET hash = audit_event_digest(e.prev_hash, e) WHERE id = %s", (k,))
+        conn.execute("UPDATE audit_event SET reason = 'rewritten' WHERE chain_seq = %s", (k,))
+        conn.execute("UPDATE audit_event e SET hash = audit_event_digest(e.prev_hash, e) WHERE chain_seq = %s",
+                     (k,))
     result = verify_chain(chain.db.admin_url)
-    assert not result.ok and result.first_broken_id == k + 1
+    assert not result.ok and result.first_broken_id == _id_at(chain.db, k + 1)
 
 
-def test_a_deleted_middle_row_is_detected_at_that_id(chain: Chain) -> None:
+def test_a_deleted_middle_row_is_detected_at_the_next_event_of_its_chain(chain: Chain) -> None:
+    """Ids have gaps (a rolled-back event's id is not reused), so the gap shows in the chain's positions."""
     k = 5
     with _admin(chain.db) as conn:
-        conn.execute("DELETE FROM audit_event WHERE id = %s", (k,))
+        conn.execute("DELETE FROM audit_event WHERE chain_seq = %s", (k,))
     result = verify_chain(chain.db.admin_url)
-    assert not result.ok and result.first_broken_id == k
-    assert "missing" in (result.reason or "")
+    assert not result.ok and result.first_broken_id == _id_at(chain.db, k + 1)
+    assert result.reason == f"the event before it in chain 1 (position {k}) is missing"
+
+
+def test_a_deleted_middle_row_with_its_successor_renumbered_is_still_detected(chain: Chain) -> None:
+    """Closing the gap in the positions leaves the hash link broken."""
+    k = 5
+    successor = _id_at(chain.db, k + 1)
+    with _admin(chain.db) as conn:
+        conn.execute("DELETE FROM audit_event WHERE chain_seq = %s", (k,))
+        # From the first event on, so the unique (chain, position) index never sees two at one position.
+        conn.execute("UPDATE audit_event SET chain_seq = -chain_seq WHERE chain_seq > %s", (k,))
+        conn.execute("UPDATE audit_event SET chain_seq = -chain_seq - 1 WHERE chain_seq < 0")
+        conn.execute("UPDATE audit_chain_head SET last_seq = last_seq - 1 WHERE id = 1")
+    result = verify_chain(chain.db.admin_url)
+    assert not result.ok and result.first_broken_id == successor
+    assert result.reason == "its previous-hash does not match the event before it"
+
+
+def test_an_event_moved_to_another_chain_is_detected(chain: Chain) -> None:
+    k = 4
+    with _admin(chain.db) as conn:
+        conn.execute("UPDATE audit_event SET chain = 2 WHERE chain_seq = %s", (k,))
+    result = verify_chain(chain.db.admin_url)
+    assert not result.ok and result.first_broken_id == _id_at(chain.db, k, chain=2)
+
+
+def test_a_removed_chain_head_is_detected(chain: Chain) -> None:
+    with _admin(chain.db) as conn:
+        conn.execute("DELETE FROM audit_chain_head WHERE id = 1")
+    result = verify_chain(chain.db.admin_url)
+    assert not result.ok and result.reason == "chain 1 has no head"
 
 
 def test_a_deleted_last_row_is_detected(chain: Chain) -> None:
+    last = _id_at(chain.db, chain.count)
     with _admin(chain.db) as conn:
-        conn.execute("DELETE FROM audit_event WHERE id = %s", (chain.count,))
+        conn.execute("DELETE FROM audit_event WHERE chain_seq = %s", (chain.count,))
     result = verify_chain(chain.db.admin_url)
-    assert not result.ok and result.first_broken_id == chain.count
+    assert not result.ok and result.first_broken_id == last  # the head still names it
     assert "removed" in (result.reason or "")
 
 
@@ -195,16 +258,17 @@ def test_the_cli_exits_1_and_names_the_broken_row(chain: Chain) -> None:
     assert f"intact: {chain.count} events checked" in intact.stdout
     k = 6
     with _admin(chain.db) as conn:
-        conn.execute("UPDATE audit_event SET details = '{\"writer\": \"someone else\"}' WHERE id = %s", (k,))
+        conn.execute("UPDATE audit_event SET details = '{\"writer\": \"someone else\"}' WHERE chain_seq = %s",
+                     (k,))
     broken = _cli(chain.db, "audit", "verify")
     assert broken.returncode == 1, (broken.stdout, broken.stderr)
-    assert f"broken at event {k}" in broken.stderr
+    assert f"broken at event {_id_at(chain.db, k)}" in broken.stderr
     assert "Traceback" not in broken.stderr
 
 
 # -- concurrent writers -----------------------------------------------------------------------------------
 
-async def test_concurrent_writers_keep_one_unbroken_chain(fresh_db: DatabaseUnderTest) -> None:
+async def test_concurrent_writers_keep_every_chain_unbroken(fresh_db: DatabaseUnderTest) -> None:
     force_id = _add_force(fresh_db)
     writers, each = 4, 25
     engine = make_engine(fresh_db.app_url, pool_size=writers, max_overflow=0)
@@ -228,11 +292,87 @@ async def test_concurrent_writers_keep_one_unbroken_chain(fresh_db: DatabaseUnde
     with _admin(fresh_db) as conn:
         rows = conn.execute("SELECT id, details->>'writer', (details->>'n')::int FROM audit_event "
                             "ORDER BY id").fetchall()
-        assert conn.execute("SELECT last_id FROM audit_chain_head").fetchone() == (writers * each,)
-    assert [row[0] for row in rows] == list(range(1, writers * each + 1))
+    # Nothing rolled back: no gaps in the ids.
+    assert [row[0] for row in rows] == list(range(rows[0][0], rows[0][0] + writers * each))
+    heads = _heads(fresh_db)
+    assert sum(last_seq for last_seq, _, _ in heads.values()) == writers * each
+    assert max(last_id for _, last_id, _ in heads.values()) == rows[-1][0]
     for i in range(writers):
         mine = [n for _, label, n in rows if label == f"w{i}"]
         assert mine == list(range(each)), f"writer w{i}'s events are missing or out of order"
+
+
+def _insert_event(conn: psycopg.Connection[tuple[object, ...]], label: str) -> None:
+    conn.execute("INSERT INTO audit_event (actor_label, action) VALUES (%s, 'test.held')", (label,))
+
+
+def test_an_open_audited_transaction_does_not_hold_up_another(fresh_db: DatabaseUnderTest) -> None:
+    """The reason for several chains: a second writer commits while the first still has its chain."""
+    first = psycopg.connect(psycopg_dsn(fresh_db.app_url))
+    try:
+        _insert_event(first, "first")
+        with _app_conn(fresh_db) as second:
+            second.execute("SET lock_timeout = '5s'")  # were it to wait for `first`, this fails the test
+            _insert_event(second, "second")  # autocommit: committed here
+        _insert_event(first, "first again")
+        first.commit()
+    finally:
+        first.close()
+    assert [(chain, position) for _, chain, position in _positions(fresh_db)] == [(1, 1), (2, 1), (1, 2)]
+    result = verify_chain(fresh_db.admin_url)
+    assert result.ok and result.checked == 3 and result.chains == 2
+
+
+def test_a_rolled_back_event_leaves_a_gap_in_the_ids_but_not_in_its_chain(fresh_db: DatabaseUnderTest) -> None:
+    with psycopg.connect(psycopg_dsn(fresh_db.app_url)) as conn:
+        _insert_event(conn, "kept")
+        conn.commit()
+        _insert_event(conn, "rolled back")
+        conn.rollback()
+        conn.execute("SAVEPOINT undo")
+        _insert_event(conn, "rolled back to a savepoint")
+        conn.execute("ROLLBACK TO SAVEPOINT undo")
+        _insert_event(conn, "kept too")
+        conn.commit()
+    (first, *_), (second, *_) = positions = _positions(fresh_db)
+    assert [(chain, position) for _, chain, position in positions] == [(1, 1), (1, 2)]
+    assert second == first + 3  # the two rolled-back events drew the ids between
+    assert verify_chain(fresh_db.admin_url).ok
+
+
+def test_when_every_chain_is_held_a_writer_waits_for_one(fresh_db: DatabaseUnderTest) -> None:
+    with _admin(fresh_db) as conn:
+        (chains,) = conn.execute("SELECT count(*) FROM audit_chain_head").fetchone() or (0,)
+    holders = [psycopg.connect(psycopg_dsn(fresh_db.app_url)) for _ in range(int(chains))]  # type: ignore[call-overload]
+    try:
+        for n, holder in enumerate(holders):
+            _insert_event(holder, f"holder {n}")
+        with _app_conn(fresh_db) as waiter:
+            waiter.execute("SET lock_timeout = '300ms'")
+            with pytest.raises(errors.LockNotAvailable):
+                _insert_event(waiter, "waiter")
+            for holder in holders:
+                holder.commit()
+            _insert_event(waiter, "waiter")
+    finally:
+        for holder in holders:
+            holder.close()
+    assert sorted(_heads(fresh_db)) == list(range(1, int(chains) + 1))  # type: ignore[call-overload]
+    result = verify_chain(fresh_db.admin_url)
+    assert result.ok and result.checked == int(chains) + 1  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("setting", ["99", "-1", "not a number", "3"])
+def test_a_chain_named_by_the_session_cannot_break_the_trail(fresh_db: DatabaseUnderTest, setting: str) -> None:
+    """The trigger remembers its transaction's chain in a setting any session could set: a wrong value only
+    changes which chain is used."""
+    with _app_conn(fresh_db) as conn:
+        conn.execute("SELECT set_config('safeguard.audit_chain', %s, false)", (setting,))
+        _insert_event(conn, "one")
+        _insert_event(conn, "two")
+    positions = _positions(fresh_db)
+    assert len(positions) == 2 and all(chain in (1, 3) for _, chain, _ in positions)
+    assert verify_chain(fresh_db.admin_url).ok
 
 
 # -- the sign-in events the issue asks for ----------------------------------------------------------------
