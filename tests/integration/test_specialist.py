@@ -77,7 +77,7 @@ async def test_the_queue_lists_only_da_calls_newest_first_split_by_review(client
         "Silent 999", True, True, None, False)
     # NOW is fixed when the module is imported, so the contact is older by however long the suite has run.
     minutes = int((datetime.now(UTC) - row.received_at).total_seconds() // 60)
-    assert row.age in (f"{minutes} min", f"{minutes + 1} min", f"{minutes - 1} min")
+    assert row.age in (f"{minutes} min ago", f"{minutes + 1} min ago", f"{minutes - 1} min ago")
 
 
 async def test_a_victim_identified_on_the_call_shows_in_the_queue(client: httpx.AsyncClient, db: AsyncSession,
@@ -258,12 +258,12 @@ def test_age_is_always_readable(seconds: int) -> None:
     if seconds < 60:
         assert text == "just now"
     elif seconds < 3600:
-        assert text == f"{seconds // 60} min"
+        assert text == f"{seconds // 60} min ago"
     elif seconds < 86400:
         hours, minutes = divmod(seconds // 60, 60)
-        assert text == f"{hours} h {minutes:02d} min"
+        assert text == f"{hours} h {minutes:02d} min ago"
     else:
-        assert text.split()[0] == str(seconds // 86400) and text.endswith(" h")
+        assert text.split()[0] == str(seconds // 86400) and text.endswith(" h ago")
 
 
 @pytest.mark.parametrize(("settings", "hours", "kinds"), [

@@ -122,18 +122,18 @@ async def rules_for(db: AsyncSession, force_id: int) -> SpecialistRules:
 
 
 def age_text(delta: timedelta) -> str:
-    """How long ago, as a control room says it: "just now", "12 min", "3 h 05 min", "2 days 4 h"."""
+    """How long ago, as a control room says it: "just now", "12 min ago", "3 h 05 min ago", "2 days 4 h ago"."""
     seconds = max(0, int(delta.total_seconds()))
     minutes = seconds // 60
     if minutes < 1:
         return "just now"
     if minutes < 60:
-        return f"{minutes} min"
+        return f"{minutes} min ago"
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes:02d} min"
+        return f"{hours} h {minutes:02d} min ago"
     days, hours = divmod(hours, 24)
-    return f"{days} day{'s' if days != 1 else ''} {hours} h"
+    return f"{days} day{'s' if days != 1 else ''} {hours} h ago"
 
 
 def uk(value: datetime) -> str:
