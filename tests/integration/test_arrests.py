@@ -84,7 +84,8 @@ async def test_an_investigator_records_an_arrest_and_sees_the_custody_clock(
     assert suspect is not None and suspect.status == "arrested"
     event = await db.scalar(select(SuspectEvent).order_by(SuspectEvent.id.desc()).limit(1))
     assert event is not None and event.to_status == "arrested" and event.details == {"arrest_id": arrest.id}
-    actions = (await db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "arrest"))).all()
+    actions = (await db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "arrest")
+                              .order_by(AuditEvent.id))).all()
     assert actions == ["arrest.create", "arrest.read"]
     # The suspect page links to the custody record, and the custody list shows the detained person.
     suspect_page = await client.get(f"/crimes/suspects/{scene.suspect.id}")

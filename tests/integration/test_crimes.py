@@ -111,7 +111,8 @@ async def test_an_investigator_records_a_crime_from_an_incident(client: httpx.As
     event = await db.scalar(select(SuspectEvent))
     assert event is not None and (event.from_status, event.to_status, event.by) == (None, "outstanding",
                                                                                    "investigator1")
-    actions = (await db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "crime"))).all()
+    actions = (await db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "crime")
+                              .order_by(AuditEvent.id))).all()
     assert actions == ["crime.create", "crime.read"]
 
 

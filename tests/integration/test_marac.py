@@ -302,7 +302,8 @@ def test_why_not_allows_exactly_the_table(source: str, target: str) -> None:
     reason = marac.why_not(source, target)
     assert (reason is None) == (target in marac.TRANSITIONS[source])
     if reason is not None:
-        assert reason and "None" not in reason
+        # No Python None leaks into the message (the target itself, quoted back, may be any text).
+        assert reason and "None" not in reason.replace(target, "")
 
 
 def test_every_status_can_reach_closed_or_declined_or_is_an_end() -> None:

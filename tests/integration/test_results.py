@@ -108,7 +108,8 @@ async def test_the_results_of_a_period_count_exactly_what_happened_in_it(db: Asy
     # A day later at both ends: C's arrest a minute before the old start is still out, D's at the old end is in.
     later = await results.results(db, actor, START + timedelta(days=1), END + timedelta(days=1))
     assert later.arrests == 2 and later.people_arrested == 2  # A's re-arrest and D's
-    events = (await db.scalars(select(AuditEvent.details).where(AuditEvent.action == "crime.results"))).all()
+    events = (await db.scalars(select(AuditEvent.details).where(AuditEvent.action == "crime.results")
+                             .order_by(AuditEvent.id))).all()
     assert len(events) == 3 and events[0]["from"] == START.isoformat()
 
 

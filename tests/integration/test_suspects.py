@@ -318,7 +318,8 @@ async def test_the_wanted_list_filters_by_area_da_and_harm(client: httpx.AsyncCl
                     "Choose an area of your force"):
         assert message in bad.text
     await set_force_context(db, force_a.id)
-    lists = (await db.scalars(select(AuditEvent.details).where(AuditEvent.action == "suspect.list"))).all()
+    lists = (await db.scalars(select(AuditEvent.details).where(AuditEvent.action == "suspect.list")
+                              .order_by(AuditEvent.id))).all()
     assert len(lists) == 6 and lists[0]["shown"] == 3
 
 
