@@ -202,6 +202,10 @@ async def test_the_handler_completes_a_prefilled_new_contact(client: httpx.Async
     twice = await client.post("/contacts/new", data=data)  # a double click: the same contact
     assert twice.headers["location"] == f"/contacts/{contact.id}"
     assert len(list(await db.scalars(select(Contact)))) == 1
+    [received] = list(await db.scalars(select(AuditEvent).where(AuditEvent.action == "contact.received")))
+    assert (received.actor_user_id, received.actor_label, received.object_id, received.details) == (
+        handler.user.id, handler.user.username, str(contact.id),
+        {"channel": "999-silent", "via": "page", "pressed_55": True, "da_flag": contact.da_flag})
     page = await client.get(f"/contacts/{contact.id}")
     assert "Taps twice for yes" in page.text and "Children present" in page.text
 

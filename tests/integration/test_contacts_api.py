@@ -64,7 +64,11 @@ async def test_telephony_records_a_silent_call_once_and_a_retry_gets_the_same_co
     assert contact.received_at == NOW - timedelta(seconds=30) and contact.taken_by == "telephony"
     assert contact.status == "open" and contact.idempotency_key == "switch-call-0001"
     events = list(await db.scalars(select(AuditEvent).where(AuditEvent.action == "contact.received")))
-    assert [(e.object_id, e.details["channel"]) for e in events] == [(str(contact.id), "999-silent")]  # type: ignore[index]
+    # Written in the insert's own statement: the whole event, as audit.record would have written it.
+    assert [(e.force_id, e.actor_user_id, e.actor_label.startswith("token:switch "), e.object_type, e.object_id,
+             e.details) for e in events] == [
+        (force_a.id, None, True, "contact", str(contact.id),
+         {"channel": "999-silent", "via": "api", "pressed_55": True, "da_flag": contact.da_flag})]
 
 
 async def test_the_same_key_with_a_different_body_is_a_conflict(client: httpx.AsyncClient, db: AsyncSession,

@@ -4,6 +4,8 @@ The chain trigger (audit/models.py) takes the chain head's row lock for each new
 transaction ends, so an audited transaction waits for the one before it to commit. Two ways to keep that short:
 
 - `record_reads` writes many read events in one INSERT (history at a glance audits every record it shows);
+- `events_for_rows` builds an INSERT of one event per row that a data-modifying CTE has just written, so that a
+  hot path (contact intake) writes its record and its event in one statement;
 - `defer_until_commit(db)`: from then until its transaction ends, the session keeps its events and writes them
   all in one INSERT just before it commits, so the lock is held for the commit alone. Nothing is lost, duplicated
   or reordered: the events are inserted in the order recorded; a rollback (of the transaction, or of the
@@ -26,9 +28,11 @@ from typing import Any, cast
 
 from psycopg import sql
 from psycopg.types.json import Jsonb
-from sqlalchemy import Table, event, insert, select
+from sqlalchemy import BigInteger, String, Table, bindparam, event, insert, null, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql import ColumnElement, FromClause, Insert
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.util import find_tables
 
@@ -76,6 +80,26 @@ async def record(
                                                   row))
 
 
+def events_for_rows(rows: FromClause, *, action: str, object_type: str, object_id: ColumnElement[Any],
+                    force_id: ColumnElement[Any], details: ColumnElement[Any] | None = None) -> Insert:
+    """An INSERT of one event for each row of `rows` (typically a CTE of rows an INSERT ... RETURNING has just
+    written), done by the actor whose `actor_params` are bound with the statement: the record and its audit event
+    in one statement, so that neither can be written without the other."""
+    return insert(_AUDIT_TABLE).from_select(
+        ["force_id", "actor_user_id", "actor_label", "action", "object_type", "object_id", "client_addr", "details"],
+        select(force_id, bindparam("audit_actor_user_id", type_=BigInteger),
+               bindparam("audit_actor_label", type_=String),
+               bindparam("audit_action", action), bindparam("audit_object_type", object_type),
+               sql_cast(object_id, String), bindparam("audit_client_addr", type_=String),
+               details if details is not None else null()).select_from(rows))
+
+
+def actor_params(actor: Actor) -> dict[str, Any]:
+    """The bind parameters of `events_for_rows` that name the actor."""
+    return {"audit_actor_user_id": actor.user_id, "audit_actor_label": actor.label,
+            "audit_client_addr": actor.client_addr}
+
+
 def defer_until_commit(db: AsyncSession) -> None:
     """Keep this session's events until its transaction (or savepoint) commits, then write them in one INSERT."""
     db.sync_session.info[_DEFER] = True
@@ -111,8 +135,11 @@ async def commit(db: AsyncSession) -> None:
     """Commit the session's transaction, sending any held events in the same round trip as the COMMIT."""
     session = db.sync_session
     pending = session.info.get(_PENDING)
+    if not pending:
+        await db.commit()
+        return
     connection = await db.connection()
-    if not pending or connection.in_nested_transaction():
+    if connection.in_nested_transaction():
         # Nothing held, or the session's "transaction" is a savepoint inside a caller's (a test's): the events
         # are written as the savepoint is released.
         await db.commit()

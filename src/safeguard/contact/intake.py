@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import phonenumbers
-from sqlalchemy import Table, bindparam, distinct, exists, func, select
+from sqlalchemy import String, Table, bindparam, distinct, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
@@ -192,11 +192,13 @@ async def da_linked(db: AsyncSession, force_id: int, e164: str | None, now: date
     return bool(people) and bool(await protective_orders.active_orders_involving(db, people, now=now))
 
 
-# The intake insert, built once (Core: cheaper per call than the ORM's unit of work). A concurrent post with the
-# same key waits on the unique index until the first commits, then inserts nothing, and the first's contact is
-# returned: one statement, no savepoint, on the usual path. `held_fixes` says whether any AML fix from the number
-# is waiting for a contact (at any time: the window is the force's setting), so that aml_service.attach_held_fixes
-# (two statements) runs only when there may be one to attach: nearly every call has none.
+# The intake insert, built once (Core: cheaper per call than the ORM's unit of work), with its audit event in the
+# same statement (a data-modifying CTE: one statement for the server to run, not two, and no contact without its
+# event). A concurrent post with the same key waits on the unique index until the first commits, then inserts
+# nothing (and so audits nothing), and the first's contact is returned: one statement, no savepoint, on the usual
+# path. `held_fixes` says whether any AML fix from the number is waiting for a contact (at any time: the window is
+# the force's setting), so that aml_service.attach_held_fixes (two statements) runs only when there may be one to
+# attach: nearly every call has none.
 _CONTACT = cast(Table, Contact.__table__)
 _FIX = cast(Table, AmlFix.__table__)
 _INSERT_COLUMNS = ("force_id", "channel", "caller_number", "received_at", "pressed_55", "note", "da_flag",
@@ -205,13 +207,23 @@ _INSERT_COLUMNS = ("force_id", "channel", "caller_number", "received_at", "press
 _HELD = exists().where(_FIX.c.force_id == bindparam("force_id"), _FIX.c.contact_id.is_(None),
                        _FIX.c.msisdn == bindparam("caller_number")).label("held_fixes")
 _VALUES = pg_insert(_CONTACT).values({name: bindparam(name) for name in _INSERT_COLUMNS})
-_INSERT_WITHOUT_KEY = _VALUES.returning(*_CONTACT.c, _HELD)
-_INSERT = _VALUES.on_conflict_do_nothing(constraint="uq_contact_idempotency").returning(*_CONTACT.c, _HELD)
+
+
+def _audited(insert: Any) -> Any:
+    inserted = insert.returning(*_CONTACT.c).cte("inserted")
+    event = audit.events_for_rows(
+        inserted, action="contact.received", object_type="contact", object_id=inserted.c.id,
+        force_id=inserted.c.force_id,
+        details=func.jsonb_build_object("channel", inserted.c.channel, "via", bindparam("via", type_=String),
+                                        "pressed_55", inserted.c.pressed_55, "da_flag", inserted.c.da_flag))
+    return select(*inserted.c, _HELD).add_cte(event.cte("audited"))
+
+
 _CONTACT_ATTRIBUTES = [(p.key, p.columns[0]) for p in Contact.__mapper__.column_attrs]
-_RETURNED = list(_CONTACT.c)  # the order of the insert's RETURNING, before held_fixes
+_RETURNED = list(_CONTACT.c)  # the order of the statement's columns, before held_fixes
 # Every telephony post runs these, on the driver's connection (db/driver.py).
-_INSERT_STATEMENT = DriverStatement(_INSERT)
-_INSERT_WITHOUT_KEY_STATEMENT = DriverStatement(_INSERT_WITHOUT_KEY)
+_INSERT_STATEMENT = DriverStatement(_audited(_VALUES.on_conflict_do_nothing(constraint="uq_contact_idempotency")))
+_INSERT_WITHOUT_KEY_STATEMENT = DriverStatement(_audited(_VALUES))
 
 
 async def _existing(db: AsyncSession, key: str) -> Contact | None:
@@ -243,7 +255,8 @@ async def receive_contact(db: AsyncSession, actor: Actor, new: NewContact, *, id
               "location_id": new.location_id, "location_text": (new.location_text or "").strip() or None,
               "rural": new.rural, "injury": new.injury, "weapons": new.weapons,
               "children_present": new.children_present}
-    row = await (_INSERT_STATEMENT if key is not None else _INSERT_WITHOUT_KEY_STATEMENT).first(db, values)
+    row = await (_INSERT_STATEMENT if key is not None else _INSERT_WITHOUT_KEY_STATEMENT).first(
+        db, {**values, **audit.actor_params(actor), "via": via})
     if row is None:  # the key's contact exists (or was committed while this insert waited for it)
         earlier = await _existing(db, key) if key is not None else None
         if earlier is None:  # cannot happen: the conflicting row is committed and in this force
@@ -251,9 +264,6 @@ async def receive_contact(db: AsyncSession, actor: Actor, new: NewContact, *, id
         return _same_or_conflict(earlier, new, e164), False
     *returned, held_fixes = row
     contact = _persistent(db, dict(zip(_RETURNED, returned, strict=True)))
-    await audit.record(db, action="contact.received", actor=actor, object_type="contact", object_id=contact.id,
-                       details={"channel": contact.channel, "via": via, "pressed_55": contact.pressed_55,
-                                "da_flag": contact.da_flag})
     if held_fixes:
         await aml_service.attach_held_fixes(db, contact)
     return contact, True
