@@ -13,8 +13,8 @@ from safeguard.audit import service as audit
 from safeguard.audit.models import AuditEvent
 from safeguard.contact.models import Contact
 from safeguard.db.driver import DriverStatement
-from safeguard.db.session import set_force_context
-from tests.conftest import ForceData
+from safeguard.db.session import sessionmaker_for, set_force_context
+from tests.conftest import DatabaseUnderTest, ForceData
 
 COUNT_CONTACTS = DriverStatement(select(func.count()).select_from(Contact).where(
     Contact.note == bindparam("note")))
@@ -68,3 +68,28 @@ async def test_pending_changes_and_held_audit_events_are_written_first(
     await audit.record(db, action="driver.test", force_id=force_a.id, actor_label="test")
     (held,) = await COUNT_EVENTS.first(db, {"action": "driver.test"}) or (0,)
     assert held == 1
+
+
+BACKEND_PID = DriverStatement(select(func.pg_backend_pid()))
+
+
+async def test_each_transaction_uses_its_own_connection_not_the_one_before(fresh_db: DatabaseUnderTest) -> None:
+    """The driver's connection is found once per transaction: once a session's transaction has ended, its
+    connection may already be another session's, and the next statement must not run on it."""
+    maker = sessionmaker_for(fresh_db.app_url)
+    try:
+        async with maker() as mine, maker() as other:
+            await mine.begin()
+            (first_pid,) = await BACKEND_PID.first(mine, {}) or (0,)
+            assert await BACKEND_PID.first(mine, {}) == (first_pid,)  # the same transaction, the same connection
+            await mine.commit()  # its connection goes back to the pool...
+            await other.begin()
+            (other_pid,) = await BACKEND_PID.first(other, {}) or (0,)
+            assert other_pid == first_pid  # ...and the other session takes it
+            await mine.begin()
+            (second_pid,) = await BACKEND_PID.first(mine, {}) or (0,)
+            assert second_pid != first_pid  # so this transaction runs on a connection of its own
+            await other.rollback()
+            await mine.rollback()
+    finally:
+        await maker.kw["bind"].dispose()

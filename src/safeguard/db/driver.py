@@ -25,6 +25,7 @@ from sqlalchemy.sql.compiler import Compiled
 from safeguard.audit import service as audit
 
 _DIALECT = PGDialectAsync_psycopg()  # type: ignore[no-untyped-call]
+_DRIVER_CONNECTION = "safeguard.driver_connection"  # session.info: (its transaction, that transaction's connection)
 
 
 class DriverStatement:
@@ -44,8 +45,15 @@ class DriverStatement:
         if session.new or session.dirty or session.deleted:
             await db.flush()
         await audit.write_held(db)
+        # A transaction keeps its connection until it ends: found once for it (through the asyncio adapter's
+        # greenlet, the dearer part of a statement's own work in the web process), not once per statement.
+        transaction = session.get_transaction()
+        cached = session.info.get(_DRIVER_CONNECTION)
+        if cached is not None and transaction is not None and cached[0] is transaction:
+            return cached[1]  # type: ignore[no-any-return]
         raw = (await (await db.connection()).get_raw_connection()).driver_connection
         assert raw is not None
+        session.info[_DRIVER_CONNECTION] = (session.get_transaction(), raw)
         return raw  # type: ignore[no-any-return]
 
     async def rows(self, db: AsyncSession, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
