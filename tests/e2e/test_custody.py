@@ -175,6 +175,7 @@ async def test_an_investigator_takes_a_suspect_from_wanted_to_charged(
     await expect(page.get_by_test_id("crime-charges")).to_contain_text("CPS")
     await _axe(page, axe_source, "the crime page after the charge")
     await page.get_by_role("button", name="Record the outcome").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Record the outcome")
     await _axe(page, axe_source, "the outcome form")
     await page.get_by_label("1: Charge or summons", exact=True).check()
     await page.get_by_role("button", name="Record the outcome").click()

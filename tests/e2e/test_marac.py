@@ -97,6 +97,7 @@ async def test_an_investigator_takes_a_referral_through_marac(axe_page: Page, li
     await expect(page.get_by_role("heading", level=1)).to_have_text("MARAC meetings")
     await _axe(page, axe_source, "the meetings page")
     await page.get_by_role("button", name="Plan a meeting").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Plan a MARAC meeting")
     await _axe(page, axe_source, "the new meeting form")
     today = marac.uk_today()
     await page.get_by_label("Day").fill(str(today.day))

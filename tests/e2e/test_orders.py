@@ -45,6 +45,7 @@ async def test_an_officer_records_a_dapn_and_the_control_room_sees_the_breach_al
     await expect(page.get_by_role("heading", name="Protective orders")).to_be_visible()
     await _axe(page, axe_source, "the list of orders")
     await page.get_by_role("button", name="Record an order").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Record a protective order")
     await _axe(page, axe_source, "finding the subject of an order")
     await page.get_by_label("Person number of the person the order binds").fill(str(subject_id))
     await page.get_by_label("Person numbers of the people it protects").fill(str(victim_id))

@@ -135,6 +135,7 @@ async def test_an_administrator_adds_a_local_service(axe_page: Page, live_server
     await expect(page.get_by_role("heading", level=1)).to_have_text("Manage local support services")
     await _axe(page, axe_source, "the local services list")
     await page.get_by_role("link", name="Add a local service").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Add a local support service")
     await _axe(page, axe_source, "the new local service form")
     await page.get_by_label("Name").fill("Rainbow Safe LGBT+ Advocacy")
     await page.get_by_label("What the service offers").fill("Advocacy for LGBT+ victims")
