@@ -17,14 +17,14 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from safeguard import __version__
 from safeguard.config import Settings, get_settings
 from safeguard.web.deps import CsrfFailed, Forbidden, LoginRequired, Public, Requires, csrf_protect
 from safeguard.web.middleware import BodyLimit, SecurityHeaders
-from safeguard.web.templating import render
+from safeguard.web.templating import LinkRule, render
 
 _log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "web" / "static"
@@ -81,6 +81,19 @@ def api_routes(routes: Iterable[BaseRoute], prefix: str = "", dependencies: tupl
             context = getattr(route, "include_context", None)
             yield from api_routes(included.routes, prefix + (getattr(context, "prefix", "") or ""),
                                   dependencies + tuple(getattr(context, "dependencies", None) or ()))
+
+
+def link_rules(app: FastAPI) -> list[LinkRule]:
+    """For each page, in the order the app routes them, the permissions a GET needs: what `may_follow` checks
+    before a template shows a link, so that nobody is offered a link that would refuse them."""
+    rules = []
+    for route in api_routes(app.routes):
+        if "GET" not in (route.methods or set()):
+            continue
+        access = declared_access(route)
+        needed = frozenset(d.permission for d in access if isinstance(d, Requires) and d.permission is not None)
+        rules.append(LinkRule(compile_path(route.path)[0], needed, any(isinstance(d, Public) for d in access)))
+    return rules
 
 
 def check_routes_declare_access(app: FastAPI) -> None:
@@ -219,6 +232,7 @@ def create_app(settings: Settings | None = None,
     from safeguard.contact.api import router as contacts_api
     from safeguard.contact.board_views import router as board_views
     from safeguard.contact.grading_views import router as grading_views
+    from safeguard.contact.incident_views import router as incident_views
     from safeguard.contact.specialist_views import router as specialist_views
     from safeguard.contact.views import router as contact_views
     from safeguard.crimes.api import router as crimes_api
@@ -265,13 +279,14 @@ def create_app(settings: Settings | None = None,
                    suspect_api, custody_api, charge_api, result_api, crimes_api, risk_api, risk_views, marac_views,
                    marac_api, support_views, support_api, order_views, order_api, disclosure_views, disclosure_api,
                    victims_views, victims_api, public_views, board_views, specialist_views, grading_views,
-                   contact_views, targeting_views, targeting_api, operation_board_views,
+                   contact_views, incident_views, targeting_views, targeting_api, operation_board_views,
                    operation_result_views, operation_result_api, operation_views, operations_api):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 
     _install_error_handlers(app)
     check_routes_declare_access(app)
+    app.state.link_rules = link_rules(app)
     app.add_middleware(CatchAll)
     app.add_middleware(BodyLimit, max_bytes=settings.safeguard_max_body_bytes)
     app.add_middleware(SecurityHeaders)

@@ -77,6 +77,16 @@ async def test_a_call_handler_sees_the_callers_history_at_a_glance(axe_page: Pag
     await expect(page.locator("body")).not_to_contain_text("Quennell")
     await _axe(page, axe_source, "caller history")
 
+    # Each incident listed leads to its record.
+    await cards.nth(1).get_by_role("link", name="INC-2026-0042").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("INC-2026-0042")
+    await expect(page.get_by_test_id("incident-address")).to_have_text("8 Tanner Street, Northfield, ZZ3 8TS")
+    await expect(page.get_by_test_id("incident-people")).to_contain_text("Dean Carver")
+    await expect(page.get_by_test_id("incident-people")).to_contain_text("Suspect")
+    await _axe(page, axe_source, "the incident page")
+    await page.go_back()
+    await expect(page.get_by_role("heading", name="+447700900321")).to_be_visible()
+
     await page.get_by_label("Caller's phone number").fill("not a number")
     await page.get_by_role("button", name="Show history").click()
     await expect(page.get_by_role("alert")).to_contain_text("is not a phone number")

@@ -37,7 +37,9 @@ async def test_the_control_room_sees_the_order_and_the_breach_alerts(client: htt
             "this call") in alerts
     assert (f"Dean Carver is barred from 8 Tanner Street, Northfield, ZZ3 8TS (within 100 m) by DAPN "
             f"{order.reference}: an address linked to this call") in alerts
-    assert f'href="/orders/{order.id}"' in body
+    # A call handler's role does not open order records: the card shows the order in full instead, with no
+    # link that would refuse them.
+    assert f'href="/orders/{order.id}"' not in body and f"DAPN {order.reference}" in body
     assert body.index('data-testid="breach-alerts"') < body.index('data-testid="glance-person"')
     assert "Keep away from 8 Tanner Street, Northfield, ZZ3 8TS (within 100 m)." in body
     await set_force_context(db, force_a.id)
@@ -46,6 +48,11 @@ async def test_the_control_room_sees_the_order_and_the_breach_alerts(client: htt
     # The subject's own mobile: the order is shown, but no one it protects and no barred address is linked.
     own = await client.get("/people/history", params={"number": "07700 900777"})
     assert 'data-testid="glance-order"' in own.text and 'data-testid="breach-alerts"' not in own.text
+    # An officer, who may open it, is offered the order's record.
+    client.cookies.clear()
+    await sign_in(client, scene.officer)
+    officer_view = (await client.get("/people/history", params={"number": "01632 960555"})).text
+    assert f'href="/orders/{order.id}"' in officer_view
 
 
 async def test_telephony_gets_the_same_alerts_and_orders_from_the_api(client: httpx.AsyncClient, db: AsyncSession,

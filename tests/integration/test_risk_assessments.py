@@ -408,7 +408,9 @@ async def test_the_pages_find_choose_fill_save_and_review(client: httpx.AsyncCli
                              data={"csrf_token": csrf, "level": "high", "note": "Stalking pattern: raise"})
     assert done.status_code == 303 and done.headers["location"] == "/risk-assessments/reviews"
     page = await client.get(f"/risk-assessments/{assessment_id}")
-    assert "raised to high" in page.text and "/marac/referrals/new?assessment=" in page.text
+    # A sergeant may not refer to MARAC: told who does, and offered no link that would refuse them.
+    assert "raised to high" in page.text and "ask the public protection unit to refer it to MARAC" in page.text
+    assert "/marac/referrals/new" not in page.text
 
 
 async def test_the_person_timeline_shows_safeguarding_records(db: AsyncSession, force_a: ForceData) -> None:

@@ -7,6 +7,7 @@ The expectations here are derived from the routes themselves (their `Requires(..
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import secrets
 from datetime import timedelta
@@ -60,6 +61,7 @@ PUBLIC_ROUTES = {
 FRAMEWORK_PUBLIC = {("GET", "/api/openapi.json")}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
+LINK = re.compile(r'<a [^>]*href="(/[^"]*)"')
 
 
 def _app() -> FastAPI:
@@ -293,7 +295,8 @@ async def test_every_page_as_every_role(role: str, client: httpx.AsyncClient, db
     db.add(arrest)
     await db.flush()
     samples: dict[str, object] = {"person_id": person.id, "candidate_id": pair.id, "merge_id": merge.id,
-                                  "crime_id": crime.id, "suspect_id": suspect.id, "arrest_id": arrest.id}
+                                  "incident_id": incident.id, "crime_id": crime.id, "suspect_id": suspect.id,
+                                  "arrest_id": arrest.id}
     samples.update(await _safeguarding_samples(db, force_a, person, other, incident, crime))
     contact = Contact(force_id=force_a.id, channel="999", received_at=func.now(), caller_number="+447700900123",
                       da_flag=True)
@@ -317,6 +320,20 @@ async def test_every_page_as_every_role(role: str, client: httpx.AsyncClient, db
     # The derivation really did produce both outcomes for roles that lack something.
     if any(not _role_may(role, page) for page in pages):
         assert 403 in outcomes.values()
+    # No page offers this role a link that would refuse it.
+    offered: dict[str, str] = {}
+    for path, status in outcomes.items():
+        if status == 200:
+            for href in LINK.findall((await client.get(path)).text):
+                offered.setdefault(html.unescape(href), path)
+    followed = [href for href in offered if not href.startswith(("/static/", "/logout"))]
+    assert any(href.startswith("/people/") for href in followed) or role in ("administrator", "da_specialist")
+    refused = {}
+    for href in followed:
+        response = await client.get(href)
+        if response.status_code == 403:
+            refused[href] = offered[href]
+    assert not refused, f"links offered to {role} that refuse them (link: page): {refused}"
 
 
 async def _safeguarding_samples(db: AsyncSession, force: ForceData, victim: Person, subject: Person,

@@ -200,7 +200,8 @@ async def incidents_by_reference(db: AsyncSession, reference: str) -> list[Incid
                                  .order_by(Incident.occurred_at.desc()).limit(10)))
 
 
-async def incident_for_recording(db: AsyncSession, actor: Actor, incident_id: int) -> IncidentView | None:
+async def incident_for_recording(db: AsyncSession, actor: Actor, incident_id: int, *,
+                                 reason: str = "recording a crime") -> IncidentView | None:
     """An incident with the people in it (restricted ones withheld) and the crimes already recorded for it."""
     incident = (await db.scalars(select(Incident).where(Incident.id == incident_id))).first()
     if incident is None:
@@ -218,7 +219,7 @@ async def incident_for_recording(db: AsyncSession, actor: Actor, incident_id: in
         people.append(IncidentPersonOption(person_id, person.display_name, person.date_of_birth, role))
     crimes = [(c.id, c.reference) for c in await db.scalars(
         select(Crime).where(Crime.incident_id == incident_id).order_by(Crime.id))]
-    await audit.record_read(db, actor, "incident", incident_id, reason="recording a crime")
+    await audit.record_read(db, actor, "incident", incident_id, reason=reason)
     return IncidentView(incident.id, incident.reference, incident.occurred_at, incident.da_related,
                         incident.summary, people, withheld, crimes)
 

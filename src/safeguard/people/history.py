@@ -132,12 +132,13 @@ async def timeline(db: AsyncSession, person_id: int, *, disclosures: bool = Fals
     for incident, role in incidents:
         incident_ids.append(incident.id)
         entries.append(TimelineEntry(incident.occurred_at, "incident", incident.reference, role,
-                                     incident.da_related, incident.summary or "", incident.id))
+                                     incident.da_related, incident.summary or "", incident.id,
+                                     f"/incidents/{incident.id}"))
     if incident_ids:
         contacts = await db.scalars(select(Contact).where(Contact.incident_id.in_(incident_ids)))
         for contact in contacts:
             entries.append(TimelineEntry(contact.received_at, "contact", f"{contact.channel} contact", None,
-                                         contact.da_flag, contact.note or "", contact.id))
+                                         contact.da_flag, contact.note or "", contact.id, f"/contacts/{contact.id}"))
     entries += await _crimes(db, person_id)
     entries += await _safeguarding(db, person_id, disclosures=disclosures)
     entries.sort(key=lambda e: e.when, reverse=True)

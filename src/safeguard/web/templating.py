@@ -6,12 +6,14 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from starlette.responses import HTMLResponse, Response
 
 from safeguard.auth.actor import Actor
@@ -43,6 +45,29 @@ def percent(probability: float) -> str:
 
 templates.env.filters["percent"] = percent
 templates.env.globals["exit_early_script"] = exit_early.SCRIPT
+
+
+@dataclass(frozen=True)
+class LinkRule:
+    path: re.Pattern[str]
+    permissions: frozenset[P]
+    public: bool
+
+
+@pass_context
+def may_follow(context: Any, href: str) -> bool:
+    """May the signed-in reader of this page open `href`? The first route that matches decides, as in routing;
+    a path no page serves is not offered."""
+    request = context.get("request")
+    actor = context.get("actor")
+    path = href.split("?", 1)[0].split("#", 1)[0]
+    for rule in getattr(request.app.state, "link_rules", ()) if request is not None else ():
+        if rule.path.match(path):
+            return rule.public or (actor is not None and all(actor.can(p) for p in rule.permissions))
+    return False
+
+
+templates.env.globals["may_follow"] = may_follow
 
 
 @dataclass(frozen=True)

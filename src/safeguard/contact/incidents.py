@@ -1,0 +1,76 @@
+"""An incident as its own record: when and where it happened, who was in it and in what part, the contacts that
+reported it and the crimes recorded from it. History at a glance, the contact page and a person's timeline link
+here, so that every incident they list leads to its record. Each read is audited; restricted people and
+addresses are withheld (row-level security hides them, and `may_see` decides for holders of a grant).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safeguard.auth.actor import Actor
+from safeguard.contact.models import Contact, Incident
+from safeguard.crimes import service as crimes
+from safeguard.force.models import Area
+from safeguard.people.models import Location
+from safeguard.people.service import RESTRICTED_ADDRESS, address_text, may_see
+
+ROLE_LABELS = {"victim": "Victim", "suspect": "Suspect", "witness": "Witness"}
+
+
+class IncidentNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class IncidentContact:
+    id: int
+    channel: str
+    received_at: datetime
+    grade: str | None
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    id: int
+    reference: str
+    occurred_at: datetime
+    da_related: bool
+    summary: str | None
+    address: str | None  # None: no address recorded; RESTRICTED_ADDRESS: recorded but withheld
+    location_id: int | None  # only when the address is shown
+    area: str | None
+    people: list[crimes.IncidentPersonOption] = field(default_factory=list)
+    withheld_people: int = 0
+    crimes: list[tuple[int, str]] = field(default_factory=list)
+    contacts: list[IncidentContact] = field(default_factory=list)
+
+
+async def _address(db: AsyncSession, actor: Actor, location_id: int | None) -> tuple[str | None, int | None]:
+    if location_id is None:
+        return None, None
+    location = await db.scalar(select(Location).where(Location.id == location_id))
+    if location is None or (location.restricted and not await may_see(db, actor, location_id=location_id)):
+        return RESTRICTED_ADDRESS, None
+    return address_text(location), location.id
+
+
+async def read_incident(db: AsyncSession, actor: Actor, incident_id: int) -> IncidentRecord:
+    """The incident as this actor may see it. Raises IncidentNotFound (also for another force's incident, which
+    row-level security hides). The read is audited, once, by `crimes.incident_for_recording`."""
+    incident = await db.scalar(select(Incident).where(Incident.id == incident_id))
+    if incident is None:
+        raise IncidentNotFound(incident_id)
+    found = await crimes.incident_for_recording(db, actor, incident_id, reason="incident page")
+    if found is None:  # gone between the two reads
+        raise IncidentNotFound(incident_id)
+    address, location_id = await _address(db, actor, incident.location_id)
+    area = await db.scalar(select(Area.name).where(Area.id == incident.area_id)) if incident.area_id else None
+    contacts = [IncidentContact(c.id, c.channel, c.received_at, c.grade) for c in await db.scalars(
+        select(Contact).where(Contact.incident_id == incident_id).order_by(Contact.received_at))]
+    return IncidentRecord(found.id, found.reference, found.occurred_at, found.da_related, found.summary, address,
+                          location_id, area, found.people, found.withheld_people, found.crimes, contacts)
