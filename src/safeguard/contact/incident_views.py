@@ -33,5 +33,4 @@ async def incident_page(request: Request, incident_id: IncidentId, db: DbSession
     return render(request, "incidents/incident.html", {
         "i": record, "title": f"Incident {record.reference}", "uk_time": uk_time,
         "role_labels": incidents.ROLE_LABELS, "channel_labels": intake.CHANNEL_LABELS, "grade_labels": GRADE_LABELS,
-        "can_see_people": actor.can(P.PERSON_READ), "can_see_contacts": actor.can(P.CONTACT_READ),
-        "can_see_crimes": actor.can(P.CRIME_READ), "can_record_crime": actor.can(P.CRIME_WRITE)})
+        "can_record_crime": actor.can(P.CRIME_WRITE)})

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.auth.actor import Actor
-from safeguard.contact.models import Contact, Incident
+from safeguard.contact.models import Contact
 from safeguard.crimes import service as crimes
 from safeguard.force.models import Area
 from safeguard.people.models import Location
@@ -62,14 +62,11 @@ async def _address(db: AsyncSession, actor: Actor, location_id: int | None) -> t
 async def read_incident(db: AsyncSession, actor: Actor, incident_id: int) -> IncidentRecord:
     """The incident as this actor may see it. Raises IncidentNotFound (also for another force's incident, which
     row-level security hides). The read is audited, once, by `crimes.incident_for_recording`."""
-    incident = await db.scalar(select(Incident).where(Incident.id == incident_id))
-    if incident is None:
-        raise IncidentNotFound(incident_id)
     found = await crimes.incident_for_recording(db, actor, incident_id, reason="incident page")
-    if found is None:  # gone between the two reads
+    if found is None:
         raise IncidentNotFound(incident_id)
-    address, location_id = await _address(db, actor, incident.location_id)
-    area = await db.scalar(select(Area.name).where(Area.id == incident.area_id)) if incident.area_id else None
+    address, location_id = await _address(db, actor, found.location_id)
+    area = await db.scalar(select(Area.name).where(Area.id == found.area_id)) if found.area_id else None
     contacts = [IncidentContact(c.id, c.channel, c.received_at, c.grade) for c in await db.scalars(
         select(Contact).where(Contact.incident_id == incident_id).order_by(Contact.received_at))]
     return IncidentRecord(found.id, found.reference, found.occurred_at, found.da_related, found.summary, address,

@@ -176,6 +176,8 @@ class IncidentView:
     people: list[IncidentPersonOption] = field(default_factory=list)
     withheld_people: int = 0
     crimes: list[tuple[int, str]] = field(default_factory=list)  # (id, reference) of crimes already recorded
+    location_id: int | None = None
+    area_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -221,7 +223,7 @@ async def incident_for_recording(db: AsyncSession, actor: Actor, incident_id: in
         select(Crime).where(Crime.incident_id == incident_id).order_by(Crime.id))]
     await audit.record_read(db, actor, "incident", incident_id, reason=reason)
     return IncidentView(incident.id, incident.reference, incident.occurred_at, incident.da_related,
-                        incident.summary, people, withheld, crimes)
+                        incident.summary, people, withheld, crimes, incident.location_id, incident.area_id)
 
 
 # -- recording a crime -------------------------------------------------------------------------------------
