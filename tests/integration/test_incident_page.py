@@ -81,11 +81,15 @@ async def test_a_restricted_person_is_withheld_and_counted(client: httpx.AsyncCl
     ppu = await make_user(db, force_a, "ppu_investigator")
     await restrict(db, force_id=force_a.id, by_user_id=ppu.user.id, by_label=ppu.user.username,
                    reason="Lives in a refuge", person_id=victim.id)
+    place = await db.scalar(select(Incident.location_id).where(Incident.id == incident.id))
+    await restrict(db, force_id=force_a.id, by_user_id=ppu.user.id, by_label=ppu.user.username,
+                   reason="A refuge", location_id=place)
     officer = await make_user(db, force_a, "response_officer")
     await sign_in(client, officer)
     body = (await client.get(f"/incidents/{incident.id}")).text
     assert "Carla Benning" not in body
     assert "1 person is restricted and not shown" in body
+    assert "Restricted address" in body and "8 Tanner Street" not in body
     assert "Dean Holloway" in body
 
 

@@ -17,7 +17,7 @@ from safeguard.contact.models import Contact
 from safeguard.crimes import service as crimes
 from safeguard.force.models import Area
 from safeguard.people.models import Location
-from safeguard.people.service import RESTRICTED_ADDRESS, address_text, may_see
+from safeguard.people.service import visible_address
 
 ROLE_LABELS = {"victim": "Victim", "suspect": "Suspect", "witness": "Witness"}
 
@@ -41,22 +41,12 @@ class IncidentRecord:
     occurred_at: datetime
     da_related: bool
     summary: str | None
-    address: str | None  # None: no address recorded; RESTRICTED_ADDRESS: recorded but withheld
-    location_id: int | None  # only when the address is shown
+    address: str | None  # None: no address recorded; people.service.RESTRICTED_ADDRESS: recorded but withheld
     area: str | None
     people: list[crimes.IncidentPersonOption] = field(default_factory=list)
     withheld_people: int = 0
     crimes: list[tuple[int, str]] = field(default_factory=list)
     contacts: list[IncidentContact] = field(default_factory=list)
-
-
-async def _address(db: AsyncSession, actor: Actor, location_id: int | None) -> tuple[str | None, int | None]:
-    if location_id is None:
-        return None, None
-    location = await db.scalar(select(Location).where(Location.id == location_id))
-    if location is None or (location.restricted and not await may_see(db, actor, location_id=location_id)):
-        return RESTRICTED_ADDRESS, None
-    return address_text(location), location.id
 
 
 async def read_incident(db: AsyncSession, actor: Actor, incident_id: int) -> IncidentRecord:
@@ -65,9 +55,10 @@ async def read_incident(db: AsyncSession, actor: Actor, incident_id: int) -> Inc
     found = await crimes.incident_for_recording(db, actor, incident_id, reason="incident page")
     if found is None:
         raise IncidentNotFound(incident_id)
-    address, location_id = await _address(db, actor, found.location_id)
+    address = None if found.location_id is None else await visible_address(
+        db, actor, await db.scalar(select(Location).where(Location.id == found.location_id)))
     area = await db.scalar(select(Area.name).where(Area.id == found.area_id)) if found.area_id else None
     contacts = [IncidentContact(c.id, c.channel, c.received_at, c.grade) for c in await db.scalars(
         select(Contact).where(Contact.incident_id == incident_id).order_by(Contact.received_at))]
     return IncidentRecord(found.id, found.reference, found.occurred_at, found.da_related, found.summary, address,
-                          location_id, area, found.people, found.withheld_people, found.crimes, contacts)
+                          area, found.people, found.withheld_people, found.crimes, contacts)

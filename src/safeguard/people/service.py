@@ -75,6 +75,14 @@ def address_text(location: Location | None) -> str:
     return ", ".join(part for part in (location.line1, location.line2, location.town, location.postcode) if part)
 
 
+async def visible_address(db: AsyncSession, actor: Actor, location: Location | None) -> str:
+    """A location's address as this actor may see it: RESTRICTED_ADDRESS when row-level security hid it (None)
+    or it is restricted and they hold no grant for it."""
+    if location is None or (location.restricted and not await may_see(db, actor, location_id=location.id)):
+        return RESTRICTED_ADDRESS
+    return address_text(location)
+
+
 async def may_see(db: AsyncSession, actor: Actor, *, person_id: int | None = None,
                   location_id: int | None = None) -> bool:
     """Does this member of staff hold a live grant for this restricted person or address?"""

@@ -26,7 +26,7 @@ from safeguard.auth.actor import Actor
 from safeguard.contact.models import Incident
 from safeguard.crimes.models import Arrest, Bail, Crime
 from safeguard.people.models import Location, Person, PersonAddress
-from safeguard.people.service import RESTRICTED_ADDRESS, address_text, may_see
+from safeguard.people.service import RESTRICTED_ADDRESS, address_text, may_see, visible_address
 from safeguard.safeguarding import clocks
 from safeguard.safeguarding.models import (
     ORDER_KINDS,
@@ -653,8 +653,7 @@ async def read_order(db: AsyncSession, actor: Actor, order_id: int, *, reason: s
                            breach.court_due_by, now, rules)
         place = None
         if breach.location_id is not None:
-            place = address_text(location) if location is not None and not (
-                location.restricted and not await may_see(db, actor, location_id=location.id)) else RESTRICTED_ADDRESS
+            place = await visible_address(db, actor, location)
         breaches.append(BreachView(breach.id, breach.occurred_at, breach.recorded_at, breach.recorded_by,
                                    breach.description, place, breach.incident_id, incident_reference,
                                    breach.arrest_id, court))
