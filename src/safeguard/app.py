@@ -201,9 +201,9 @@ def create_app(settings: Settings | None = None,
         owned = None
         if getattr(app.state, "sessionmaker", None) is None:
             from safeguard.db.engine import resolve_urls
-            from safeguard.db.session import sessionmaker_for
+            from safeguard.db.session import web_sessionmaker
 
-            owned = sessionmaker_for(resolve_urls(settings).app, pool_size=10, max_overflow=10)
+            owned = web_sessionmaker(resolve_urls(settings).app, settings.safeguard_db_pool_size)
             app.state.sessionmaker = owned
             # A process that serves Safeguard (not a test run that hands the app its own connections).
             _tune_garbage_collector()

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # Web server processes `safeguard serve` starts on one port (uvicorn workers). More than one uses more than
     # one core; each process keeps its own public-form rate-limit counts (put the limit at the proxy then).
     safeguard_workers: int = Field(default=1, ge=1, le=64)
+    # Database connections each server process keeps open. A request that finds them all busy waits for one;
+    # none is opened beyond them (db.session.web_sessionmaker says why). Each live board stream has a
+    # connection of its own, outside this number.
+    safeguard_db_pool_size: int = Field(default=10, ge=1, le=100)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
