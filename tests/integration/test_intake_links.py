@@ -111,6 +111,14 @@ async def test_an_active_order_involving_a_person_at_the_number_flags_the_contac
     assert (await _post(client, db, force_a, LANDLINE)).da_flag is True
 
 
+async def test_an_ended_order_no_longer_flags_the_call(client: httpx.AsyncClient, db: AsyncSession,
+                                                       force_a: ForceData) -> None:
+    scene = await order_scene(db, force_a)
+    order = await orders.record_order(db, scene.actor, dapn(scene))
+    await orders.end_order(db, scene.actor, order.id, orders.Ending("withdrawn", "Application withdrawn"))
+    assert (await _post(client, db, force_a, LANDLINE)).da_flag is False
+
+
 async def test_a_fix_held_before_the_call_is_attached_by_the_post(client: httpx.AsyncClient, db: AsyncSession,
                                                                   force_a: ForceData, force_b: ForceData) -> None:
     def fix(force: ForceData, number: str, minutes_before: int, imei: str) -> AmlFix:

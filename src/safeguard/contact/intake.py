@@ -190,7 +190,7 @@ async def da_linked(db: AsyncSession, force_id: int, e164: str | None, now: date
     if not linked:
         return False
     people = await people_at_number(db, e164)
-    return bool(people) and bool(await protective_orders.active_orders_involving(db, people, now=now))
+    return await protective_orders.any_active_order_involving(db, people, now=now)
 
 
 # The intake insert, built once (Core: cheaper per call than the ORM's unit of work), with its audit event in the

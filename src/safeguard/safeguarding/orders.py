@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text, union
+from sqlalchemy import exists, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard.audit import service as audit
@@ -813,6 +813,21 @@ async def record_breach(db: AsyncSession, actor: Actor, order_id: int, new: NewB
 
 
 # -- for the control room -----------------------------------------------------------------------------------
+
+async def any_active_order_involving(db: AsyncSession, person_ids: Sequence[int], *, now: datetime | None = None
+                                     ) -> bool:
+    """Is any of these people the subject of, or protected by, an active order? For flagging a call as domestic
+    abuse: one statement, naming no one. It counts the orders this transaction may see: row-level security
+    hides an order whose subject or protected person is restricted from a reader without a grant for them."""
+    now = now or datetime.now(UTC)
+    ids = _ids(person_ids)
+    if not ids:
+        return False
+    involved = union(select(ProtectiveOrder.id).where(ProtectiveOrder.subject_id.in_(ids)),
+                     select(ProtectiveOrderPerson.order_id).where(ProtectiveOrderPerson.person_id.in_(ids)))
+    return bool(await db.scalar(select(exists().where(
+        _active_filter(now), ProtectiveOrder.starts_at <= now + FUTURE_SLACK, ProtectiveOrder.id.in_(involved)))))
+
 
 async def active_orders_involving(db: AsyncSession, person_ids: Sequence[int], *, actor: Actor | None = None,
                                   now: datetime | None = None, reason: str = "history at a glance"
