@@ -814,19 +814,25 @@ async def record_breach(db: AsyncSession, actor: Actor, order_id: int, new: NewB
 
 # -- for the control room -----------------------------------------------------------------------------------
 
+def _active_and_involving(ids: Sequence[int], now: datetime) -> tuple[Any, ...]:
+    """Conditions for the active orders (in force now, or starting within FUTURE_SLACK of now) in which any of
+    these people is the subject or a protected person."""
+    # The orders' ids from both sides by their indexes, then those orders: "subject in ids OR id in (protected)"
+    # made PostgreSQL check every active order of the force (70 ms on a large force, against a fraction of one).
+    involved = union(select(ProtectiveOrder.id).where(ProtectiveOrder.subject_id.in_(ids)),
+                     select(ProtectiveOrderPerson.order_id).where(ProtectiveOrderPerson.person_id.in_(ids)))
+    return _active_filter(now), ProtectiveOrder.starts_at <= now + FUTURE_SLACK, ProtectiveOrder.id.in_(involved)
+
+
 async def any_active_order_involving(db: AsyncSession, person_ids: Sequence[int], *, now: datetime | None = None
                                      ) -> bool:
     """Is any of these people the subject of, or protected by, an active order? For flagging a call as domestic
     abuse: one statement, naming no one. It counts the orders this transaction may see: row-level security
     hides an order whose subject or protected person is restricted from a reader without a grant for them."""
-    now = now or datetime.now(UTC)
     ids = _ids(person_ids)
     if not ids:
         return False
-    involved = union(select(ProtectiveOrder.id).where(ProtectiveOrder.subject_id.in_(ids)),
-                     select(ProtectiveOrderPerson.order_id).where(ProtectiveOrderPerson.person_id.in_(ids)))
-    return bool(await db.scalar(select(exists().where(
-        _active_filter(now), ProtectiveOrder.starts_at <= now + FUTURE_SLACK, ProtectiveOrder.id.in_(involved)))))
+    return bool(await db.scalar(select(exists().where(*_active_and_involving(ids, now or datetime.now(UTC))))))
 
 
 async def active_orders_involving(db: AsyncSession, person_ids: Sequence[int], *, actor: Actor | None = None,
@@ -838,14 +844,8 @@ async def active_orders_involving(db: AsyncSession, person_ids: Sequence[int], *
     ids = _ids(person_ids)
     if not ids:
         return []
-    # The orders' ids from both sides by their indexes, then those orders: "subject in ids OR id in (protected)"
-    # made PostgreSQL check every active order of the force (70 ms on a large force, against a fraction of one).
-    involved = union(select(ProtectiveOrder.id).where(ProtectiveOrder.subject_id.in_(ids)),
-                     select(ProtectiveOrderPerson.order_id).where(ProtectiveOrderPerson.person_id.in_(ids)))
     orders = list(await db.scalars(
-        select(ProtectiveOrder).where(_active_filter(now), ProtectiveOrder.starts_at <= now + FUTURE_SLACK,
-                                      ProtectiveOrder.id.in_(involved))
-        .order_by(ProtectiveOrder.starts_at.desc())))
+        select(ProtectiveOrder).where(*_active_and_involving(ids, now)).order_by(ProtectiveOrder.starts_at.desc())))
     found: list[InvolvedOrder] = []
     for order in orders:
         subject = await _party(db, actor, order.subject_id)
